@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("lessons.urls")),
+    path("playground/", include("playground.urls")),
+]
+
+handler404 = "lessons.views.page_not_found"

@@ -1,0 +1,3 @@
+"""WebSocket routes for the live playground."""
+
+websocket_urlpatterns: list = []

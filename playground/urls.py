@@ -1,0 +1,10 @@
+from django.urls import path
+
+from playground import views
+
+app_name = "playground"
+
+urlpatterns = [
+    path("", views.playground, name="sandbox"),
+    path("<slug:scenario>/", views.playground, name="scenario"),
+]
