@@ -7,6 +7,7 @@ places the accessible SVG diagram ``templates/lessons/diagrams/<name>.html`` the
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -74,9 +75,11 @@ class DiagramPreprocessor(Preprocessor):
             if not (DIAGRAMS_DIR / f"{name}.html").is_file():
                 raise ContentError(f"diagram {name!r} has no template in {DIAGRAMS_DIR}")
             self.found.append(name)
-            html = render_to_string(f"lessons/diagrams/{name}.html")
+            figure = render_to_string(
+                "lessons/_diagram.html", {"template": f"lessons/diagrams/{name}.html"}
+            )
             # The stash keeps the trusted diagram markup away from Markdown's inline parser.
-            out.extend(["", self.md.htmlStash.store(html), ""])
+            out.extend(["", self.md.htmlStash.store(figure), ""])
         return out
 
 
@@ -97,9 +100,9 @@ def render_markdown(text: str) -> tuple[str, tuple[TocEntry, ...], tuple[str, ..
         extension_configs={"toc": {"toc_depth": "2-2", "permalink": False}},
         output_format="html",
     )
-    html = md.convert(text)
-    toc = tuple(TocEntry(anchor=t["id"], title=t["name"]) for t in md.toc_tokens)
-    return html, toc, tuple(diagrams)
+    body = md.convert(text)
+    toc = tuple(TocEntry(anchor=t["id"], title=html.unescape(t["name"])) for t in md.toc_tokens)
+    return body, toc, tuple(diagrams)
 
 
 def load_step(path: Path, scenario_names: frozenset[str] | None = None) -> Step:

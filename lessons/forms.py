@@ -1,6 +1,7 @@
 from django import forms
 
 from lessons.content import get_steps
+from lessons.quizzes import CONFIDENCE_CHOICES, Question
 
 
 class StepDoneForm(forms.Form):
@@ -12,3 +13,30 @@ class StepDoneForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["step"].choices = [(s.number, s.title) for s in get_steps()]
+
+
+class AnswerForm(forms.Form):
+    """One committed answer. Choices come from the question; anything else is tampering."""
+
+    choice = forms.CharField(max_length=40, required=False)
+    confidence = forms.ChoiceField(choices=CONFIDENCE_CHOICES, required=False)
+
+    def __init__(self, *args, question: Question, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.question = question
+
+    def clean_choice(self) -> str:
+        value = self.cleaned_data["choice"]
+        if not value:
+            raise forms.ValidationError("Choose an answer first, then commit to it.", code="empty")
+        if self.question.choice(value) is None:
+            raise forms.ValidationError(
+                "That is not one of this question's answers.", code="tampered"
+            )
+        return value
+
+    @property
+    def tampered(self) -> bool:
+        """True when a value could only come from an edited form (not a forgotten choice)."""
+        codes = {e.code for errors in self.errors.as_data().values() for e in errors}
+        return bool(codes - {"empty"})

@@ -4,6 +4,12 @@ import uuid
 
 from django.db import models
 
+CONFIDENCE_CHOICES = [
+    ("sure", "I'm sure"),
+    ("think", "I think so"),
+    ("guess", "I'm guessing"),
+]
+
 
 class Learner(models.Model):
     """One person learning, known only by the long-lived session that points here."""
@@ -33,3 +39,59 @@ class StepProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner_id} step {self.step}"
+
+
+class QuizAttempt(models.Model):
+    """One go at a quiz (or a review round): the question order it was given, kept forever."""
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="attempts")
+    quiz = models.CharField(max_length=20)  # "myths", "pitfalls" or "review"
+    number = models.PositiveIntegerField()  # 1 for the first attempt at this quiz, then 2, ...
+    question_keys = models.JSONField()  # ["myths/instant-replies", ...] in the order shown
+    choice_orders = models.JSONField(default=dict)  # question key -> choice ids in shown order
+    started_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "quiz", "number"], name="attempts_numbered_per_quiz"
+            )
+        ]
+        ordering = ["quiz", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.quiz} attempt {self.number}"
+
+
+class Answer(models.Model):
+    """A committed answer. Quiz answers belong to an attempt; predictions stand alone."""
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="answers")
+    attempt = models.ForeignKey(
+        QuizAttempt, on_delete=models.CASCADE, null=True, blank=True, related_name="answers"
+    )
+    quiz = models.CharField(max_length=20)  # "myths", "pitfalls" or "predictions"
+    question_id = models.CharField(max_length=80)
+    choice_id = models.CharField(max_length=40)
+    correct = models.BooleanField()
+    confidence = models.CharField(max_length=8, blank=True, choices=CONFIDENCE_CHOICES)
+    answered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "quiz", "question_id"],
+                name="one_answer_per_question_per_attempt",
+                condition=models.Q(attempt__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["learner", "question_id"],
+                name="one_prediction_per_question",
+                condition=models.Q(attempt__isnull=True),
+            ),
+        ]
+        indexes = [models.Index(fields=["quiz", "question_id"])]
+        ordering = ["answered_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.quiz}/{self.question_id}: {self.choice_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lessons import views
+from lessons import quiz_views, views
 
 app_name = "lessons"
 
@@ -9,4 +9,20 @@ urlpatterns = [
     path("steps/<int:number>/", views.step_detail, name="step"),
     path("progress/", views.progress_page, name="progress"),
     path("progress/step/", views.step_mark, name="step-mark"),
+    path("progress/reset/", quiz_views.reset, name="reset"),
+    path("takeaways/", quiz_views.takeaways, name="takeaways"),
+    path("predictions/<slug:question_id>/", quiz_views.prediction_answer, name="prediction"),
+    path("quizzes/", quiz_views.quiz_index, name="quizzes"),
+    path("quizzes/<slug:slug>/", quiz_views.quiz_detail, name="quiz"),
+    path("quizzes/<slug:slug>/start/", quiz_views.quiz_start, name="quiz-start"),
+    path(
+        "quizzes/<slug:slug>/<int:number>/<int:position>/",
+        quiz_views.quiz_question,
+        name="quiz-question",
+    ),
+    path(
+        "quizzes/<slug:slug>/<int:number>/results/",
+        quiz_views.quiz_results,
+        name="quiz-results",
+    ),
 ]

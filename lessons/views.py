@@ -5,15 +5,26 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from lessons.answers import prediction_records, quiz_scores, review_due
 from lessons.content import get_step, get_steps
 from lessons.forms import StepDoneForm
-from lessons.progress import lesson_progress, learner_get, step_set_done, step_visit
+from lessons.progress import learner_get, lesson_progress, step_set_done, step_visit
+from lessons.quiz_views import prediction_context
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    progress = lesson_progress(learner_get(request))
-    return render(request, "lessons/home.html", {"progress": progress, "nav": "home"})
+    learner = learner_get(request)
+    return render(
+        request,
+        "lessons/home.html",
+        {
+            "progress": lesson_progress(learner),
+            "scores": quiz_scores(learner=learner),
+            "due": review_due(learner=learner),
+            "nav": "home",
+        },
+    )
 
 
 @require_GET
@@ -34,14 +45,26 @@ def step_detail(request: HttpRequest, number: int) -> HttpResponse:
             "previous": get_step(number - 1),
             "next": get_step(number + 1),
             "nav": "lesson",
+            **prediction_context(request, step.number),
         },
     )
 
 
 @require_GET
 def progress_page(request: HttpRequest) -> HttpResponse:
-    progress = lesson_progress(learner_get(request))
-    return render(request, "lessons/progress.html", {"progress": progress, "nav": "progress"})
+    learner = learner_get(request)
+    return render(
+        request,
+        "lessons/progress.html",
+        {
+            "progress": lesson_progress(learner),
+            "scores": quiz_scores(learner=learner),
+            "predictions": prediction_records(learner=learner),
+            "due": review_due(learner=learner),
+            "was_reset": request.GET.get("reset") == "1",
+            "nav": "progress",
+        },
+    )
 
 
 @require_POST

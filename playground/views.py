@@ -9,4 +9,6 @@ from playground.catalog import scenario_names
 def playground(request: HttpRequest, scenario: str = "sandbox") -> HttpResponse:
     if scenario not in scenario_names():
         raise Http404(f"There is no playground scenario called “{scenario}”.")
-    return render(request, "playground/playground.html", {"scenario": scenario, "nav": "playground"})
+    return render(
+        request, "playground/playground.html", {"scenario": scenario, "nav": "playground"}
+    )

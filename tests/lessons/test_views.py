@@ -110,7 +110,9 @@ def test_progress_with_the_token_from_the_page_works_with_csrf_enforced():
     csrf_client = Client(enforce_csrf_checks=True)
     body = csrf_client.get("/steps/3/").content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
-    response = csrf_client.post("/progress/step/", {"step": "3", "done": "1", "csrfmiddlewaretoken": token})
+    response = csrf_client.post(
+        "/progress/step/", {"step": "3", "done": "1", "csrfmiddlewaretoken": token}
+    )
     assert response.status_code == 302
 
 

@@ -1,0 +1,264 @@
+"""Quiz, prediction, recap and reset pages. Thin: forms in, services called, templates out."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from lessons.answers import (
+    REVIEW,
+    AnswerRejected,
+    answer_commit,
+    answer_share,
+    attempt_answers,
+    attempt_latest,
+    attempt_next_position,
+    attempt_result,
+    attempt_start,
+    prediction_commit,
+    prediction_get,
+    prediction_records,
+    progress_reset,
+    question_for_key,
+    quiz_scores,
+    review_due,
+)
+from lessons.content import get_step
+from lessons.forms import AnswerForm
+from lessons.models import QuizAttempt
+from lessons.progress import SESSION_KEY, learner_get, lesson_progress
+from lessons.quizzes import CONFIDENCE_CHOICES, get_prediction, get_quizzes, get_takeaways
+
+QUIZ_TITLES = {REVIEW: "Review what you missed"}
+
+
+def _quiz_or_404(slug: str):
+    if slug == REVIEW:
+        return None
+    quiz = get_quizzes().get(slug)
+    if quiz is None:
+        raise Http404(f"There is no quiz called “{slug}”.")
+    return quiz
+
+
+def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "400.html", {"message": message, "what": "take that answer"}, status=400)
+
+
+@require_GET
+def quiz_index(request: HttpRequest) -> HttpResponse:
+    learner = learner_get(request)
+    return render(
+        request,
+        "lessons/quiz_index.html",
+        {
+            "scores": quiz_scores(learner=learner),
+            "due": review_due(learner=learner),
+            "nav": "quizzes",
+        },
+    )
+
+
+@require_GET
+def quiz_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    quiz = _quiz_or_404(slug)
+    learner = learner_get(request)
+    latest = attempt_latest(learner=learner, quiz=slug)
+    resume = attempt_next_position(latest) if latest else None
+    return render(
+        request,
+        "lessons/quiz_detail.html",
+        {
+            "quiz": quiz,
+            "slug": slug,
+            "title": quiz.title if quiz else QUIZ_TITLES[REVIEW],
+            "latest": latest,
+            "resume": resume,
+            "due": review_due(learner=learner) if slug == REVIEW else [],
+            "nav": "quizzes",
+        },
+    )
+
+
+@require_POST
+def quiz_start(request: HttpRequest, slug: str) -> HttpResponse:
+    _quiz_or_404(slug)
+    learner = learner_get(request, create=True)
+    try:
+        attempt = attempt_start(learner=learner, quiz=slug)
+    except AnswerRejected as exc:
+        return _bad_request(request, str(exc))
+    return redirect("lessons:quiz-question", slug=slug, number=attempt.number, position=1)
+
+
+def _attempt_or_404(request: HttpRequest, slug: str, number: int) -> QuizAttempt:
+    _quiz_or_404(slug)
+    learner = learner_get(request)
+    if learner is None:
+        raise Http404("That quiz attempt is not yours, or it does not exist.")
+    # Only the learner's own attempts can be found: no one sees or answers another's.
+    return get_object_or_404(QuizAttempt, learner=learner, quiz=slug, number=number)
+
+
+def _question_context(attempt: QuizAttempt, position: int, *, form=None, duplicate=False) -> dict:
+    if not 1 <= position <= len(attempt.question_keys):
+        raise Http404("That question number is not part of this quiz.")
+    key = attempt.question_keys[position - 1]
+    quiz, question = question_for_key(key)
+    answer = attempt_answers(attempt).get(key)
+    choices = [question.choice(cid) for cid in attempt.choice_orders.get(key, [])] or list(
+        question.choices
+    )
+    is_last = position == len(attempt.question_keys)
+    base = f"/quizzes/{attempt.quiz}/{attempt.number}/"
+    return {
+        "attempt": attempt,
+        "slug": attempt.quiz,
+        "quiz": quiz,
+        "question": question,
+        "choices": choices,
+        "answer": answer,
+        "chosen": question.choice(answer.choice_id) if answer else None,
+        "share": answer_share(answer) if answer else None,
+        "duplicate": duplicate,
+        "form": form,
+        "ask_confidence": question.kind == "myth",
+        "confidence_choices": CONFIDENCE_CHOICES,
+        "position": position,
+        "total": len(attempt.question_keys),
+        "action": f"{base}{position}/",
+        "next_url": f"{base}results/" if is_last else f"{base}{position + 1}/",
+        "is_last": is_last,
+        "title": quiz.title if attempt.quiz != REVIEW else QUIZ_TITLES[REVIEW],
+        "nav": "quizzes",
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def quiz_question(request: HttpRequest, slug: str, number: int, position: int) -> HttpResponse:
+    attempt = _attempt_or_404(request, slug, number)
+    context = _question_context(attempt, position)
+    if request.method == "POST":
+        form = AnswerForm(request.POST, question=context["question"])
+        if not form.is_valid():
+            if form.tampered:
+                return _bad_request(
+                    request, "; ".join(m for ms in form.errors.values() for m in ms)
+                )
+            context = _question_context(attempt, position, form=form)
+        else:
+            key = attempt.question_keys[position - 1]
+            committed = answer_commit(
+                learner=attempt.learner,
+                attempt=attempt,
+                key=key,
+                choice_id=form.cleaned_data["choice"],
+                confidence=form.cleaned_data["confidence"],
+            )
+            if not request.htmx:
+                url = context["action"] + ("?again=1" if committed.duplicate else "") + "#reveal"
+                return redirect(url)
+            context = _question_context(attempt, position, duplicate=committed.duplicate)
+    else:
+        context["duplicate"] = request.GET.get("again") == "1"
+    template = "lessons/quiz_question.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#card"  # htmx swaps just the question card in place
+    return render(request, template, context)
+
+
+@require_GET
+def quiz_results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    attempt = _attempt_or_404(request, slug, number)
+    return render(
+        request,
+        "lessons/quiz_results.html",
+        {
+            "result": attempt_result(attempt),
+            "slug": slug,
+            "title": get_quizzes()[slug].title if slug != REVIEW else QUIZ_TITLES[REVIEW],
+            "due": review_due(learner=attempt.learner),
+            "nav": "quizzes",
+        },
+    )
+
+
+@require_POST
+def prediction_answer(request: HttpRequest, question_id: str) -> HttpResponse:
+    question = get_prediction(question_id)
+    if question is None:
+        return _bad_request(request, "That prediction does not exist.")
+    form = AnswerForm(request.POST, question=question)
+    step = get_step(question.step)
+    step_url = reverse("lessons:step", args=[step.number])
+    if not form.is_valid():
+        if form.tampered:
+            return _bad_request(request, "; ".join(m for ms in form.errors.values() for m in ms))
+        if not request.htmx:
+            return redirect(step_url + "?prediction=empty#prediction")
+        return render(
+            request,
+            "lessons/_prediction.html",
+            prediction_context(request, step.number, form=form),
+        )
+    learner = learner_get(request, create=True)
+    committed = prediction_commit(
+        learner=learner, question=question, choice_id=form.cleaned_data["choice"]
+    )
+    if not request.htmx:
+        again = "?prediction=again" if committed.duplicate else ""
+        return redirect(step_url + again + "#prediction")
+    return render(
+        request,
+        "lessons/_prediction.html",
+        prediction_context(request, step.number, duplicate=committed.duplicate),
+    )
+
+
+def prediction_context(request: HttpRequest, step_number: int, *, form=None, duplicate=False):
+    """What the prediction block of a step needs (empty when the step has none)."""
+    from lessons.quizzes import get_predictions
+
+    question = get_predictions().get(step_number)
+    if question is None:
+        return {"prediction": None}
+    answer = prediction_get(learner=learner_get(request), question=question)
+    flag = request.GET.get("prediction")
+    return {
+        "prediction": question,
+        "answer": answer,
+        "chosen": question.choice(answer.choice_id) if answer else None,
+        "share": answer_share(answer) if answer else None,
+        "form": form,
+        "empty_error": flag == "empty" and answer is None,
+        "duplicate": duplicate or (flag == "again" and answer is not None),
+        "action": reverse("lessons:prediction", args=[question.id]),
+    }
+
+
+@require_GET
+def takeaways(request: HttpRequest) -> HttpResponse:
+    learner = learner_get(request)
+    return render(
+        request,
+        "lessons/takeaways.html",
+        {
+            "takeaways": get_takeaways(),
+            "progress": lesson_progress(learner),
+            "scores": quiz_scores(learner=learner),
+            "predictions": prediction_records(learner=learner),
+            "due": review_due(learner=learner),
+            "nav": "lesson",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def reset(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "lessons/reset_confirm.html", {"nav": "progress"})
+    learner = learner_get(request)
+    if learner is not None:
+        progress_reset(learner=learner)
+    request.session.pop(SESSION_KEY, None)
+    return redirect(reverse("lessons:progress") + "?reset=1")
