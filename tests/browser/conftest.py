@@ -121,7 +121,7 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def daphne_server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("live")
     env = {
         **os.environ,
@@ -145,8 +145,8 @@ def live_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def base_url(live_server):
-    return live_server.url
+def base_url(daphne_server):
+    return daphne_server.url
 
 
 @pytest.fixture
