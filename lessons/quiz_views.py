@@ -86,8 +86,8 @@ def quiz_start(request: HttpRequest, slug: str) -> HttpResponse:
     learner = learner_get(request, create=True)
     try:
         attempt = attempt_start(learner=learner, quiz=slug)
-    except AnswerRejected as exc:
-        return _bad_request(request, str(exc))
+    except AnswerRejected:  # nothing is due for review: that page says so
+        return redirect("lessons:quiz", slug=slug)
     return redirect("lessons:quiz-question", slug=slug, number=attempt.number, position=1)
 
 
