@@ -1,0 +1,316 @@
+"""Applying commands to a simulation: check everything first, then change the state."""
+
+from __future__ import annotations
+
+from . import limits as L
+from .commands import CommandError, parse_command
+from .model import DEAD_LETTERED, READY, Receiver
+from .profiles import PROFILES
+
+
+class CommandsMixin:
+    """``Simulation.apply`` and one handler per command."""
+
+    def apply(self, command):
+        """Apply one command (a dict or a typed command) at the current time.
+
+        Returns a small result dict ``{"ok": True, "action": ..., "message": ...}``.
+        Raises :class:`CommandError` (and changes nothing) if the command is invalid here.
+        """
+        cmd = parse_command(command)
+        if len(self.command_log) >= L.MAX_COMMANDS:
+            raise CommandError(
+                f"this run has reached its limit of {L.MAX_COMMANDS} commands; reset to start again"
+            )
+        handler = getattr(self, "_cmd_" + cmd.ACTION)
+        at = self.now
+        result = handler(cmd)  # raises CommandError before changing anything
+        self.command_log.append([at, cmd.to_dict()])
+        if self.goal is not None and self.goal_met_at is None:
+            self._check_goal()
+        out = {"ok": True, "action": cmd.ACTION}
+        out.update(result or {})
+        return out
+
+    # ------------------------------------------------------------ checks
+
+    def _receiver(self, rid):
+        r = self.receivers.get(rid)
+        if r is None:
+            known = ", ".join(self.receivers) or "none"
+            raise CommandError(f"there is no receiver {rid!r} (receivers: {known})")
+        return r
+
+    def _queue(self, name):
+        q = self.queues.get(name)
+        if q is None:
+            raise CommandError(
+                f"there is no queue {name!r} (queues: {', '.join(self.queues) or 'none'})"
+            )
+        return q
+
+    def _check_publish(self, n):
+        second = int(self.now)
+        used = self.window[1] if self.window[0] == second else 0
+        if used + n > L.MAX_PUBLISHES_PER_SECOND:
+            raise CommandError(
+                f"at most {L.MAX_PUBLISHES_PER_SECOND} publishes per simulated second; "
+                f"{used} already sent this second"
+            )
+        copies = n * max(1, len(self.bound_queues))
+        if self.bound_queues and self.in_system() + copies > L.MAX_MESSAGES_IN_SYSTEM:
+            raise CommandError(
+                f"the simulation is full: at most {L.MAX_MESSAGES_IN_SYSTEM} messages in the system"
+            )
+
+    # ------------------------------------------------------------ sender
+
+    def _publish_result(self, messages):
+        refused = [m.id for m in messages if m.state == "refused"]
+        dropped = [m.id for m in messages if m.state == "dropped" and m.queue is None]
+        out = {"messages": [m.id for m in messages]}
+        if refused:
+            out["refused"] = refused
+            out["message"] = f"refused by the broker: {messages[0].reason}"
+        elif dropped:
+            out["unroutable"] = dropped
+            out["message"] = "dropped as unroutable: no queue is subscribed"
+        return out
+
+    def _cmd_publish(self, cmd):
+        self._check_publish(1)
+        return self._publish_result(self._publish(cmd.text, cmd.poison))
+
+    def _cmd_burst(self, cmd):
+        self._check_publish(cmd.n)
+        sent = []
+        for _ in range(cmd.n):
+            sent.extend(self._publish())
+        return self._publish_result(sent)
+
+    def _cmd_set_rate(self, cmd):
+        self._set_rate(cmd.rate)
+
+    def _cmd_call(self, cmd):
+        if not self.sync.enabled:
+            raise CommandError("this scenario has no sync lane")
+        self._sync_call()
+
+    def _cmd_set_sync(self, cmd):
+        s = self.sync
+        if not s.enabled:
+            raise CommandError("this scenario has no sync lane")
+        if cmd.timeout is not None:
+            s.timeout = cmd.timeout
+        if cmd.rate is not None:
+            self._set_sync_rate(cmd.rate)
+
+    # ------------------------------------------------------------ receivers
+
+    def _receiver_settings(self, cmd):
+        return {
+            name: getattr(cmd, name)
+            for name in (
+                "mean_time",
+                "timing",
+                "failure_rate",
+                "crash_rate",
+                "prefetch",
+                "idempotent",
+                "ack_mode",
+            )
+            if getattr(cmd, name) is not None
+        }
+
+    def _cmd_add_receiver(self, cmd):
+        if len(self.receivers) >= L.MAX_RECEIVERS:
+            raise CommandError(f"at most {L.MAX_RECEIVERS} receivers")
+        if cmd.queue is not None:
+            q = self._queue(cmd.queue)
+        elif self.queues:
+            q = next(iter(self.queues.values()))
+        else:
+            raise CommandError("there is no queue to receive from")
+        settings = {"prefetch": self.knobs.default_prefetch, **self.receiver_defaults}
+        settings.update(self._receiver_settings(cmd))
+        r = self.add_receiver(q.name, **settings)
+        return {"receiver": r.id, "message": f"receiver {r.id} started on {q.name}"}
+
+    def add_receiver(self, queue, rid=None, **settings):
+        """Create a receiver on ``queue`` (used by scenarios; learners use the command)."""
+        if rid is None:
+            while f"r{self.next_receiver}" in self.receivers:
+                self.next_receiver += 1
+            rid = f"r{self.next_receiver}"
+            self.next_receiver += 1
+        r = Receiver(rid, queue, **settings)
+        self.receivers[rid] = r
+        self.queues[queue].consumers.append(rid)
+        self._log("receiver_added", None, rid, 0, queue)
+        self._dispatch(self.queues[queue])
+        return r
+
+    def _cmd_kill_receiver(self, cmd):
+        r = self._receiver(cmd.receiver)
+        if not r.alive:
+            raise CommandError(f"receiver {r.id} is already dead")
+        self.counters["kills"] += 1
+        self._kill(r, "killed")
+
+    def _cmd_revive_receiver(self, cmd):
+        r = self._receiver(cmd.receiver)
+        if r.alive:
+            raise CommandError(f"receiver {r.id} is already alive")
+        self._revive(r, "revived")
+
+    def _cmd_remove_receiver(self, cmd):
+        r = self._receiver(cmd.receiver)
+        q = self.queues[r.queue]
+        self._log("receiver_removed", None, r.id, 0, "shut down and removed")
+        was_alive = r.alive
+        r.alive = False
+        r.incarnation += 1
+        r.current = None
+        r.work.clear()
+        self._release_held(r, "receiver removed; its unacked message returns")
+        i = q.consumers.index(r.id)
+        q.consumers.pop(i)
+        if q.rr > i:
+            q.rr -= 1
+        if q.consumers:
+            q.rr %= len(q.consumers)
+        else:
+            q.rr = 0
+        del self.receivers[r.id]
+        if was_alive:
+            self._sync_target_died(r.id)
+        if self.sync.target == r.id:
+            self.sync.target = None
+        self._dispatch(q)
+
+    def _cmd_set_receiver(self, cmd):
+        r = self._receiver(cmd.receiver)
+        for name, value in self._receiver_settings(cmd).items():
+            setattr(r, name, value)
+        self._dispatch(self.queues[r.queue])
+
+    # ------------------------------------------------------------ broker knobs
+
+    def _cmd_set_retry_policy(self, cmd):
+        k = self.knobs
+        if cmd.kind is not None:
+            k.retry = cmd.kind
+        if cmd.base_delay is not None:
+            k.retry_base = cmd.base_delay
+        if cmd.jitter is not None:
+            k.retry_jitter = cmd.jitter
+        if cmd.max_delay is not None:
+            k.retry_max = cmd.max_delay
+        if cmd.delivery_limit is not None:
+            k.delivery_limit = cmd.delivery_limit
+        if cmd.requeue is not None:
+            k.requeue_on_failure = cmd.requeue
+        if cmd.dead_letter_queue is not None:
+            k.dlq_enabled = cmd.dead_letter_queue
+
+    def _cmd_set_visibility_timeout(self, cmd):
+        self.knobs.visibility_timeout = cmd.seconds
+        if cmd.enabled is not None:
+            self.knobs.return_mode = "visibility" if cmd.enabled else "detect"
+
+    def _cmd_set_detection_delay(self, cmd):
+        self.knobs.detection_delay = cmd.seconds
+
+    def _cmd_set_max_length(self, cmd):
+        k = self.knobs
+        k.max_length = cmd.max_length
+        if cmd.overflow is not None:
+            k.overflow = cmd.overflow
+        self._enforce_max_length()
+
+    def _enforce_max_length(self):
+        """A new drop-head limit applies at once: the oldest ready messages over it go."""
+        k = self.knobs
+        if k.max_length and k.overflow == "drop-head":
+            for q in self.queues.values():
+                if len(q.ready) > k.max_length:
+                    self._overflow(q)
+
+    def _cmd_set_profile(self, cmd):
+        self.profile = cmd.profile
+        self.set_knobs(PROFILES[cmd.profile].knobs)
+        self._log("profile", None, None, 0, PROFILES[cmd.profile].label)
+        self._enforce_max_length()
+        return {"message": f"behaves like: {PROFILES[cmd.profile].label}"}
+
+    def _cmd_bind_queue(self, cmd):
+        self._queue(cmd.queue).bound = True
+        self._rebind()
+
+    def _cmd_unbind_queue(self, cmd):
+        self._queue(cmd.queue).bound = False
+        self._rebind()
+
+    def _cmd_redrive(self, cmd):
+        if cmd.all:
+            ids = [mid for q in self.queues.values() for mid in q.dlq]
+            if not ids:
+                raise CommandError("the dead-letter queue is empty")
+        else:
+            m = self.messages.get(cmd.message_id)
+            if m is None or m.state != DEAD_LETTERED:
+                raise CommandError(f"message {cmd.message_id} is not in a dead-letter queue")
+            ids = [cmd.message_id]
+        new_ids = [self._redrive(mid) for mid in ids]
+        for q in self.queues.values():
+            self._dispatch(q)
+        mode = self.knobs.redrive_mode
+        how = (
+            "as new message ids, count reset"
+            if mode == "new_id"
+            else "same id, delivery count reset"
+        )
+        return {"redriven": ids, "new_ids": new_ids, "message": f"redrove {len(ids)} ({how})"}
+
+    def _redrive(self, mid):
+        m = self.messages[mid]
+        q = self.queues[m.queue]
+        del q.dlq[mid]
+        self.counters["redriven"] += 1
+        if self.knobs.redrive_mode == "new_id":
+            new = self._new_message(m.seq, q.name, READY, m.text, m.poison)
+            new.redriven_from = mid
+            self.counters["redrive_copies"] += 1
+            self._finish(m, "dropped", f"moved back to the queue as new message {new.id}")
+            self._log("redriven", mid, None, m.deliveries, f"as new message {new.id}")
+            self._log("published", new.id, None, 0, f"redrive of message {mid}")
+            q.ready.append(new.id)
+            k = self.knobs
+            if k.max_length and len(q.ready) > k.max_length and k.overflow == "drop-head":
+                self._overflow(q)
+            return new.id
+        m.deliveries = 0
+        m.redrives += 1
+        m.reason = ""
+        m.order = self.next_order
+        self.next_order += 1
+        self._log("redriven", mid, None, 0, "same id, delivery count reset")
+        self._enqueue(m, q)
+        return mid
+
+    # ------------------------------------------------------------ clock
+
+    def _cmd_pause(self, cmd):
+        self.paused = True
+
+    def _cmd_resume(self, cmd):
+        self.paused = False
+
+    def _cmd_set_speed(self, cmd):
+        self.speed = cmd.speed
+
+    def _cmd_step(self, cmd):
+        if cmd.dt is not None:
+            self.advance(cmd.dt)
+        elif not self.step_once():
+            return {"message": "nothing is scheduled"}

@@ -1,0 +1,54 @@
+"""Every cap and bound of the engine, in one place.
+
+Caps keep one simulation cheap enough that a classroom can run hundreds at once.
+A command that would go over a cap is refused with a clear message.
+"""
+
+# Receivers and queues
+MAX_RECEIVERS = 20
+MAX_QUEUES = 5
+MAX_NAME_LENGTH = 20
+
+# Messages
+MAX_MESSAGES_IN_SYSTEM = 10_000  # delayed + ready + in flight + waiting in a dead-letter queue
+MAX_PUBLISHES_PER_SECOND = 50  # per simulated second, counting every publish
+MAX_RATE = 50.0  # sender rate, messages per simulated second
+MAX_BURST = 50
+MAX_TEXT_LENGTH = 120
+
+# Receiver settings
+MIN_MEAN_TIME = 0.01  # seconds of processing per message
+MAX_MEAN_TIME = 60.0
+MAX_PREFETCH = 100  # 0 means "no limit", like RabbitMQ's prefetch 0
+RESTART_DELAY = 2.0  # a receiver that crashed restarts after this many seconds
+
+# Broker knobs
+MAX_DELIVERY_LIMIT = 1000  # SQS maxReceiveCount range is 1-1000
+MAX_RETRY_DELAY = 600.0  # Pub/Sub's maximum backoff
+MAX_BASE_DELAY = 60.0
+MAX_VISIBILITY_TIMEOUT = 3600.0
+MAX_DETECTION_DELAY = 300.0
+MAX_QUEUE_LENGTH = 10_000
+
+# Sync lane
+MAX_SYNC_TIMEOUT = 60.0
+MAX_SYNC_PENDING = 50  # calls waiting behind a blocked caller
+
+# Time control
+MIN_SPEED = 0.25
+MAX_SPEED = 4.0
+MAX_STEP = 60.0  # seconds one "step" command may advance
+
+# Bounded memory for long runs
+MAX_COMMANDS = 5_000  # command log of one run (keeps share links replayable)
+EVENT_LOG_KEPT = 5_000  # live event log keeps the most recent events only
+FINISHED_MESSAGES_KEPT = 2_000  # acked/dropped/refused/lost messages kept for their life story
+METRIC_BUCKET_SECONDS = 1.0
+METRIC_BUCKETS_KEPT = 120
+LATENCY_SAMPLES_KEPT = 1_000
+
+# View
+VIEW_CARDS_PER_QUEUE = 50
+VIEW_DLQ_ENTRIES = 50
+VIEW_RECENT_EVENTS = 30
+VIEW_SYNC_CALLS = 20

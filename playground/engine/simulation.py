@@ -1,0 +1,935 @@
+"""The simulation: a virtual clock, a heap of timed events, and the life of every message.
+
+Time only moves when you call :meth:`Simulation.advance` (or ``advance_to``/``tick``/``step``).
+All randomness comes from one seeded ``random.Random`` owned by the simulation, so the same
+seed and the same commands always give the same story.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections import deque
+from itertools import islice
+
+from . import limits as L
+from .control import CommandsMixin
+from .metrics import Metrics
+from .model import (
+    ACKED,
+    AUTO,
+    DEAD_LETTERED,
+    DELAYED,
+    DROPPED,
+    IN_FLIGHT,
+    LOST,
+    READY,
+    REFUSED,
+    STATES,
+    Knobs,
+    Message,
+    SyncLane,
+)
+from .profiles import PROFILES
+
+SCHEMA_VERSION = 1
+
+# Kinds of scheduled (heap) events. A heap entry is (time, seq, kind, a, b, c).
+EV_PUBLISH_TICK = 0  # a: sender generation
+EV_DELAY_DONE = 1  # a: message id, b: token
+EV_WORK_DONE = 2  # a: receiver id, b: incarnation, c: delivery tag
+EV_DETECT = 3  # a: receiver id, b: incarnation
+EV_VISIBILITY = 4  # a: message id, b: delivery tag
+EV_SYNC_TICK = 5  # a: sync generation
+EV_SYNC_DONE = 6  # a: call token
+EV_RESTART = 7  # a: receiver id, b: incarnation
+
+COUNTER_NAMES = (
+    "published",  # publish attempts by the sender
+    "accepted",  # message copies accepted into a queue
+    "refused",
+    "unroutable",
+    "delivered",
+    "redelivered",
+    "acked",
+    "failed",
+    "retried",
+    "requeued",
+    "dead_lettered",
+    "dropped",
+    "lost",
+    "redriven",
+    "redrive_copies",  # new messages made by an SQS-style redrive
+    "duplicates",
+    "duplicates_skipped",
+    "out_of_order",
+    "ack_rejected",
+    "crashes",
+    "kills",  # receivers killed by the learner
+)
+
+# Fields of one logged event, in order.
+EVENT_FIELDS = ("seq", "time", "kind", "message", "receiver", "attempt", "reason")
+
+
+class Simulation(CommandsMixin):
+    """One playground run. Create it with :meth:`from_scenario` (or directly for a bare setup)."""
+
+    def __init__(self, seed=0, *, profile="teaching", event_log_limit=L.EVENT_LOG_KEPT):
+        self.seed = seed
+        self.scenario = None
+        self.rng = random.Random(seed)
+        self.now = 0.0
+        self.heap = []
+        self.heap_seq = 0
+        self.event_seq = 0
+        self.event_log_limit = event_log_limit
+        self.events = deque(maxlen=event_log_limit)
+        self.messages = {}
+        self.finished = deque()
+        self.next_id = 1
+        self.next_order = 1
+        self.next_tag = 1
+        self.pub_seq = 0
+        self.queues = {}
+        self.bound_queues = []
+        self.receivers = {}
+        self.next_receiver = 1
+        self.receiver_defaults = {}
+        self.knobs = Knobs()
+        self.profile = profile
+        self.rate = 0.0
+        self.rate_gen = 0
+        self.sync = SyncLane()
+        self.counts = dict.fromkeys(STATES, 0)
+        self.created = 0
+        self.counters = dict.fromkeys(COUNTER_NAMES, 0)
+        self.metrics = Metrics()
+        self.window = [0, 0]  # [simulated second, publishes in it]
+        self.paused = False
+        self.speed = 1.0
+        self.command_log = []
+        self.goal = None
+        self.goal_met_at = None
+        self.set_knobs(PROFILES[profile].knobs)
+
+    # ------------------------------------------------------------ creation
+
+    @classmethod
+    def from_scenario(cls, name="sandbox", seed=0, *, event_log_limit=L.EVENT_LOG_KEPT):
+        """A new simulation set up as the named scenario (see ``scenarios/*.toml``)."""
+        from .scenarios import build_simulation, load_scenario
+
+        return build_simulation(cls, load_scenario(name), seed, event_log_limit=event_log_limit)
+
+    @classmethod
+    def replay(cls, scenario, seed, command_log, *, until=None, event_log_limit=L.EVENT_LOG_KEPT):
+        """Rebuild a run from its scenario, seed and command log ``[[time, command], ...]``."""
+        sim = cls.from_scenario(scenario, seed, event_log_limit=event_log_limit)
+        for t, command in command_log:
+            sim.advance_to(t)
+            sim.apply(command)
+        if until is not None:
+            sim.advance_to(until)
+        return sim
+
+    def set_knobs(self, values):
+        for key, value in values.items():
+            setattr(self.knobs, key, value)
+
+    def add_queue(self, name, bound=True):
+        from .model import Queue
+
+        self.queues[name] = Queue(name, bound)
+        self._rebind()
+
+    def _rebind(self):
+        self.bound_queues = [q for q in self.queues.values() if q.bound]
+
+    # ------------------------------------------------------------ time
+
+    def advance(self, dt):
+        """Let ``dt`` simulated seconds pass, applying every scheduled event in order."""
+        self.advance_to(self.now + dt)
+
+    def tick(self, wall_seconds):
+        """Advance by real (wall-clock) seconds, honouring pause and speed."""
+        if not self.paused and wall_seconds > 0:
+            self.advance(wall_seconds * self.speed)
+
+    def advance_to(self, t):
+        """Advance the clock to absolute simulated time ``t`` (never backwards)."""
+        heap = self.heap
+        metrics = self.metrics
+        pop = heapq.heappop
+        handlers = self._handlers
+        while heap and heap[0][0] <= t:
+            ev = pop(heap)
+            et = ev[0]
+            if et >= metrics.end:
+                self._close_metrics(et)
+            self.now = et
+            handlers[ev[2]](self, ev)
+        if t >= metrics.end:
+            self._close_metrics(t)
+        if t > self.now:
+            self.now = t
+
+    def next_event_time(self):
+        """When the next scheduled thing happens (None if nothing is scheduled)."""
+        return self.heap[0][0] if self.heap else None
+
+    def step_once(self):
+        """Jump to the next scheduled event and apply just that one. Returns False if none."""
+        if not self.heap:
+            return False
+        t = self.heap[0][0]
+        if t >= self.metrics.end:
+            self._close_metrics(t)
+        ev = heapq.heappop(self.heap)
+        self.now = t
+        self._handlers[ev[2]](self, ev)
+        return True
+
+    def _push(self, t, kind, a=None, b=None, c=None):
+        self.heap_seq += 1
+        heapq.heappush(self.heap, (t, self.heap_seq, kind, a, b, c))
+
+    def _close_metrics(self, until):
+        counts = self.counts
+        m = self.metrics
+        args = (counts[READY], counts[IN_FLIGHT], counts[DELAYED], counts[DEAD_LETTERED])
+        while m.end <= until:
+            if until - m.end > m.width * 2:
+                m.skip_idle(until, *args)
+            else:
+                m.close(*args)
+            if self.goal is not None and self.goal_met_at is None:
+                self._check_goal()
+
+    # ------------------------------------------------------------ log
+
+    def _log(self, kind, message=None, receiver=None, attempt=0, reason=""):
+        self.event_seq += 1
+        self.events.append((self.event_seq, self.now, kind, message, receiver, attempt, reason))
+
+    def events_since(self, seq, limit=None):
+        """Logged events with a sequence number greater than ``seq``, oldest first, as dicts.
+
+        The live log keeps only the most recent events (``limits.EVENT_LOG_KEPT``); if ``seq``
+        is older than that, you get what is still kept (check ``first_event_seq``).
+        """
+        events = self.events
+        if not events:
+            return []
+        first = events[0][0]
+        start = max(0, seq - first + 1)
+        stop = None if limit is None else start + limit
+        return [dict(zip(EVENT_FIELDS, e, strict=True)) for e in islice(events, start, stop)]
+
+    @property
+    def first_event_seq(self):
+        """Sequence number of the oldest event still kept (0 if none)."""
+        return self.events[0][0] if self.events else 0
+
+    # ------------------------------------------------------------ message bookkeeping
+
+    def in_system(self):
+        """Messages still in the system: delayed, ready, in flight, or in a dead-letter queue."""
+        c = self.counts
+        return c[DELAYED] + c[READY] + c[IN_FLIGHT] + c[DEAD_LETTERED]
+
+    def _new_message(self, seq, queue, state, text, poison, reason=""):
+        mid = self.next_id
+        self.next_id += 1
+        m = Message(mid, seq, queue, state, text, poison, self.now, self.next_order)
+        self.next_order += 1
+        m.reason = reason
+        self.messages[mid] = m
+        self.counts[state] += 1
+        self.created += 1
+        if state in (DROPPED, REFUSED):
+            m.finished_at = self.now
+            self._retire(mid)
+        return m
+
+    def _retire(self, mid):
+        fin = self.finished
+        fin.append(mid)
+        if len(fin) > L.FINISHED_MESSAGES_KEPT:
+            del self.messages[fin.popleft()]
+
+    def _finish(self, m, state, reason=""):
+        counts = self.counts
+        counts[m.state] -= 1
+        counts[state] += 1
+        m.state = state
+        m.reason = reason
+        m.holder = None
+        m.finished_at = self.now
+        self._retire(m.id)
+
+    # ------------------------------------------------------------ publishing
+
+    def _count_window(self, n):
+        second = int(self.now)
+        w = self.window
+        if w[0] != second:
+            w[0] = second
+            w[1] = 0
+        w[1] += n
+
+    def _publish(self, text="", poison=False):
+        """The sender publishes one message to the exchange (copies go to every bound queue)."""
+        self.pub_seq += 1
+        seq = self.pub_seq
+        c = self.counters
+        c["published"] += 1
+        self.metrics.published += 1
+        w = self.window
+        if w[0] == int(self.now):
+            w[1] += 1
+        else:
+            self._count_window(1)
+        sync = self.sync
+        if sync.mirror and sync.enabled:
+            self._sync_call()
+        queues = self.bound_queues
+        if not queues:
+            reason = "unroutable: no queue is subscribed to the exchange"
+            m = self._new_message(seq, None, DROPPED, text, poison, reason)
+            c["unroutable"] += 1
+            c["dropped"] += 1
+            self._log("dropped", m.id, None, 0, reason)
+            return [m]
+        out = []
+        k = self.knobs
+        counts = self.counts
+        for q in queues:
+            if (
+                counts[READY] + counts[IN_FLIGHT] + counts[DELAYED] + counts[DEAD_LETTERED]
+                >= L.MAX_MESSAGES_IN_SYSTEM
+            ):
+                reason = f"the simulation is full ({L.MAX_MESSAGES_IN_SYSTEM} messages)"
+                m = self._new_message(seq, q.name, REFUSED, text, poison, reason)
+                c["refused"] += 1
+                self._log("refused", m.id, None, 0, reason)
+            elif k.max_length and k.overflow == "reject-publish" and len(q.ready) >= k.max_length:
+                reason = f"queue full: max length {k.max_length}, reject-publish"
+                m = self._new_message(seq, q.name, REFUSED, text, poison, reason)
+                c["refused"] += 1
+                self._log("refused", m.id, None, 0, reason)
+            else:
+                m = self._new_message(seq, q.name, READY, text, poison)
+                c["accepted"] += 1
+                eseq = self.event_seq + 1
+                self.event_seq = eseq
+                self.events.append((eseq, self.now, "published", m.id, None, 0, q.name))
+                q.ready.append(m.id)
+                if k.max_length and len(q.ready) > k.max_length and k.overflow == "drop-head":
+                    self._overflow(q)
+                self._dispatch(q)
+            out.append(m)
+        return out
+
+    def _overflow(self, q):
+        limit = self.knobs.max_length
+        messages = self.messages
+        while len(q.ready) > limit:
+            head = messages[q.ready.popleft()]
+            self._dead_letter(head, q, "max length", "overflow: max length, drop-head")
+
+    def _enqueue(self, m, q):
+        """Put ``m`` back into ``q``'s ready list at its publication position."""
+        counts = self.counts
+        counts[m.state] -= 1
+        counts[READY] += 1
+        m.state = READY
+        m.ready_at = self.now
+        ready = q.ready
+        order = m.order
+        messages = self.messages
+        if not ready or messages[ready[-1]].order < order:
+            ready.append(m.id)
+        elif messages[ready[0]].order > order:
+            ready.appendleft(m.id)
+        else:
+            i = 0
+            for i, mid in enumerate(ready):  # noqa: B007 - index used after the loop
+                if messages[mid].order > order:
+                    break
+            ready.insert(i, m.id)
+        k = self.knobs
+        if k.max_length and len(ready) > k.max_length and k.overflow == "drop-head":
+            self._overflow(q)
+
+    def _dead_letter(self, m, q, reason, drop_reason=None):
+        """Move ``m`` (already taken out of ready/held/delayed) to the dead-letter queue."""
+        c = self.counters
+        if self.knobs.dlq_enabled:
+            counts = self.counts
+            counts[m.state] -= 1
+            counts[DEAD_LETTERED] += 1
+            m.state = DEAD_LETTERED
+            m.reason = reason
+            m.holder = None
+            q.dlq[m.id] = None
+            c["dead_lettered"] += 1
+            self.metrics.dead_lettered += 1
+            self._log("dead_lettered", m.id, None, m.deliveries, reason)
+        else:
+            why = (drop_reason or reason) + "; no dead-letter queue configured"
+            self._finish(m, DROPPED, why)
+            c["dropped"] += 1
+            self._log("dropped", m.id, None, m.deliveries, why)
+
+    # ------------------------------------------------------------ delivery
+
+    def _dispatch(self, q):
+        """Deliver ready messages to receivers with room, round-robin (like RabbitMQ)."""
+        ready = q.ready
+        if not ready:
+            return
+        cons = q.consumers
+        n = len(cons)
+        if not n:
+            return
+        receivers = self.receivers
+        messages = self.messages
+        limit = self.knobs.delivery_limit
+        while ready:
+            rr = q.rr
+            for k in range(n):
+                idx = (rr + k) % n
+                r = receivers[cons[idx]]
+                if r.alive and (
+                    not r.prefetch or len(r.work) + (r.current is not None) < r.prefetch
+                ):
+                    break
+            else:
+                return
+            q.rr = (idx + 1) % n
+            m = messages[ready.popleft()]
+            if limit and m.deliveries >= limit:
+                self._dead_letter(m, q, "delivery limit")
+                continue
+            self._deliver(m, r)
+
+    def _deliver(self, m, r):
+        tag = self.next_tag
+        self.next_tag = tag + 1
+        c = self.counters
+        redelivered = m.total_deliveries > 0
+        m.deliveries += 1
+        m.total_deliveries += 1
+        counts = self.counts
+        counts[m.state] -= 1
+        counts[IN_FLIGHT] += 1
+        m.state = IN_FLIGHT
+        m.holder = r.id
+        m.tag = tag
+        m.delivered_at = self.now
+        auto = r.ack_mode == AUTO
+        m.auto_ack = auto
+        r.held[tag] = m.id
+        r.delivered += 1
+        c["delivered"] += 1
+        if redelivered:
+            c["redelivered"] += 1
+        seq = self.event_seq + 1
+        self.event_seq = seq
+        self.events.append(
+            (seq, self.now, "delivered", m.id, r.id, m.deliveries,
+             "redelivered" if redelivered else "first delivery")
+        )  # fmt: skip
+        if not auto and self.knobs.return_mode == "visibility":
+            self._push(self.now + self.knobs.visibility_timeout, EV_VISIBILITY, m.id, tag)
+        if r.current is None and not r.work:
+            self._start(r, m.id, tag)
+        else:
+            r.work.append((m.id, tag))
+
+    def _start(self, r, mid, tag):
+        dur = r.mean_time if r.timing == "fixed" else self.rng.expovariate(1.0 / r.mean_time)
+        end = self.now + dur
+        r.current = (mid, tag, self.now, end)
+        self.heap_seq += 1
+        heapq.heappush(self.heap, (end, self.heap_seq, EV_WORK_DONE, r.id, r.incarnation, tag))
+
+    def _on_work_done(self, ev):
+        r = self.receivers.get(ev[3])
+        if r is None or r.incarnation != ev[4] or not r.alive:
+            return
+        cur = r.current
+        if cur is None or cur[1] != ev[5]:
+            return
+        mid = cur[0]
+        tag = cur[1]
+        r.current = None
+        m = self.messages.get(mid)
+        held_now = tag in r.held
+        c = self.counters
+        attempt = m.deliveries if m is not None else 0
+        poison = m is not None and m.poison
+        if poison or (r.failure_rate and self.rng.random() < r.failure_rate):
+            r.failures += 1
+            c["failed"] += 1
+            self.metrics.failed += 1
+            self._log(
+                "failed", mid, r.id, attempt, "poison message" if poison else "processing failed"
+            )
+            if held_now:
+                del r.held[tag]
+                m.holder = None
+                q = self.queues[m.queue]
+                if m.auto_ack:
+                    c["lost"] += 1
+                    why = "failed after auto-ack: the broker had already forgotten it"
+                    self._finish(m, LOST, why)
+                    self._log("lost", mid, r.id, attempt, why)
+                else:
+                    self._after_failure(m, q)
+            else:
+                c["ack_rejected"] += 1
+                self._log(
+                    "ack_rejected", mid, r.id, attempt, "nack for a delivery it no longer holds"
+                )
+        else:
+            self._effect(m, mid, r)
+            if r.crash_rate and self.rng.random() < r.crash_rate:
+                self._kill(r, "crashed after the work, before the ack", crashed=True)
+                return
+            r.processed += 1
+            if held_now:
+                self._ack(m, r, tag)
+            else:
+                c["ack_rejected"] += 1
+                self._log(
+                    "ack_rejected", mid, r.id, attempt, "unknown delivery tag: the message had left"
+                )
+        work = r.work
+        if work:
+            nmid, ntag = work.popleft()
+            self._start(r, nmid, ntag)
+        q = self.queues.get(r.queue)
+        if q is not None and q.ready:
+            self._dispatch(q)
+
+    def _effect(self, m, mid, r):
+        """The receiver's work has a side effect (say, charging a card). Count duplicates."""
+        c = self.counters
+        if m is None or m.effects:
+            if r.idempotent:
+                c["duplicates_skipped"] += 1
+                self._log("duplicate_skipped", mid, r.id, 0, "idempotent: already applied")
+                return
+            c["duplicates"] += 1
+            self.metrics.duplicates += 1
+            self._log("duplicate_effect", mid, r.id, 0, "effect applied again")
+        if m is not None:
+            m.effects += 1
+
+    def _ack(self, m, r, tag):
+        del r.held[tag]
+        counts = self.counts
+        counts[IN_FLIGHT] -= 1
+        counts[ACKED] += 1
+        m.state = ACKED
+        m.holder = None
+        now = self.now
+        m.finished_at = now
+        fin = self.finished
+        fin.append(m.id)
+        if len(fin) > L.FINISHED_MESSAGES_KEPT:
+            del self.messages[fin.popleft()]
+        c = self.counters
+        c["acked"] += 1
+        metrics = self.metrics
+        metrics.acked += 1
+        lat = now - m.published_at
+        metrics.latencies.append(lat)
+        metrics.recent_latencies.append(lat)
+        q = self.queues[m.queue]
+        if m.seq < q.max_acked_seq:
+            c["out_of_order"] += 1
+            metrics.out_of_order += 1
+            reason = "out of order"
+        else:
+            q.max_acked_seq = m.seq
+            reason = ""
+        seq = self.event_seq + 1
+        self.event_seq = seq
+        self.events.append((seq, now, "acked", m.id, r.id, m.deliveries, reason))
+
+    def settle(self, receiver_id, message_id, ack=True, tag=None):
+        """A receiver acks (or nacks) a message. Returns True if the broker accepted it.
+
+        Only the receiver holding the current delivery may settle it, once. Anything else is
+        rejected and changes nothing but the log (RabbitMQ: "PRECONDITION_FAILED - unknown
+        delivery tag").
+        """
+        m = self.messages.get(message_id)
+        r = self.receivers.get(receiver_id)
+        if tag is None and m is not None:
+            tag = m.tag
+        ok = (
+            m is not None
+            and r is not None
+            and m.state == IN_FLIGHT
+            and m.holder == receiver_id
+            and m.tag == tag
+            and tag in r.held
+            and not m.auto_ack
+        )
+        if not ok:
+            self.counters["ack_rejected"] += 1
+            self._log("ack_rejected", message_id, receiver_id, 0, "unknown delivery tag")
+            return False
+        if r.current is not None and r.current[1] == tag:
+            r.current = None
+            if r.work and r.alive:
+                nmid, ntag = r.work.popleft()
+                self._start(r, nmid, ntag)
+        else:
+            r.work = deque(w for w in r.work if w[1] != tag)
+        if ack:
+            self._ack(m, r, tag)
+        else:
+            del r.held[tag]
+            m.holder = None
+            self.counters["failed"] += 1
+            self._log("failed", m.id, r.id, m.deliveries, "nack")
+            self._after_failure(m, self.queues[m.queue])
+        self._dispatch(self.queues[m.queue])
+        return True
+
+    # ------------------------------------------------------------ failures and returns
+
+    def _backoff(self, attempt):
+        k = self.knobs
+        delay = k.retry_base if k.retry == "fixed" else k.retry_base * 2.0 ** min(attempt - 1, 60)
+        delay = min(delay, k.retry_max)
+        if k.retry_jitter:
+            delay *= 1.0 - k.retry_jitter * self.rng.random()
+        return delay
+
+    def _after_failure(self, m, q):
+        """A failed (nacked) message: dead-letter it, requeue it, or retry it after a delay."""
+        k = self.knobs
+        if not k.requeue_on_failure:
+            self._dead_letter(m, q, "rejected")
+            return
+        if k.delivery_limit and m.deliveries >= k.delivery_limit:
+            self._dead_letter(m, q, "delivery limit")
+            return
+        self.counters["retried"] += 1
+        if k.return_mode == "visibility" and k.retry == "none":
+            ready_at = max(self.now, m.delivered_at + k.visibility_timeout)
+            self._delay(m, q, ready_at, "invisible until the visibility timeout ends")
+        elif k.retry == "none":
+            self._enqueue(m, q)
+            self._log("requeued", m.id, None, m.deliveries, "nack with requeue, no delay")
+        else:
+            ready_at = self.now + self._backoff(m.deliveries)
+            if k.return_mode == "visibility":
+                ready_at = max(ready_at, m.delivered_at + k.visibility_timeout)
+            self._delay(m, q, ready_at, "retry after backoff")
+
+    def _delay(self, m, q, ready_at, reason):
+        tag = self.next_tag
+        self.next_tag = tag + 1
+        counts = self.counts
+        counts[m.state] -= 1
+        counts[DELAYED] += 1
+        m.state = DELAYED
+        m.tag = tag
+        m.holder = None
+        m.ready_at = ready_at
+        q.delayed[m.id] = None
+        self._push(ready_at, EV_DELAY_DONE, m.id, tag)
+        self._log("delayed", m.id, None, m.deliveries, reason)
+
+    def _on_delay_done(self, ev):
+        m = self.messages.get(ev[3])
+        if m is None or m.state != DELAYED or m.tag != ev[4]:
+            return
+        q = self.queues[m.queue]
+        del q.delayed[m.id]
+        self._enqueue(m, q)
+        self._log("ready", m.id, None, m.deliveries, "delay over")
+        self._dispatch(q)
+
+    def _return(self, m, q, reason):
+        """An unacked message comes back (death, timeout, removal): ready again or dead-lettered."""
+        k = self.knobs
+        m.holder = None
+        if k.delivery_limit and m.deliveries >= k.delivery_limit:
+            self._dead_letter(m, q, "delivery limit")
+            return
+        self.counters["requeued"] += 1
+        self._enqueue(m, q)
+        self._log("requeued", m.id, None, m.deliveries, reason)
+
+    def _release_held(self, r, reason):
+        """Give back everything the broker thinks ``r`` holds (it left or reconnected)."""
+        if not r.held:
+            return
+        k = self.knobs
+        messages = self.messages
+        c = self.counters
+        q = self.queues[r.queue]
+        for mid in list(r.held.values()):
+            m = messages[mid]
+            m.holder = None
+            if m.auto_ack:
+                c["lost"] += 1
+                why = "receiver went away holding it with auto-ack"
+                self._finish(m, LOST, why)
+                self._log("lost", mid, r.id, m.deliveries, why)
+            elif k.return_mode == "visibility" and m.delivered_at + k.visibility_timeout > self.now:
+                self._delay(
+                    m, q, m.delivered_at + k.visibility_timeout, "still invisible until its timeout"
+                )
+            else:
+                self._return(m, q, reason)
+        r.held.clear()
+        self._dispatch(q)
+
+    def _on_detect(self, ev):
+        r = self.receivers.get(ev[3])
+        if r is None or r.incarnation != ev[4] or r.alive:
+            return
+        self._log("death_detected", None, r.id, 0, "the broker noticed the receiver is gone")
+        messages = self.messages
+        q = self.queues[r.queue]
+        for mid in list(r.held.values()):
+            self._return(messages[mid], q, "receiver died; its unacked message returns")
+        r.held.clear()
+        self._dispatch(q)
+
+    def _on_visibility(self, ev):
+        m = self.messages.get(ev[3])
+        if m is None or m.state != IN_FLIGHT or m.tag != ev[4]:
+            return
+        r = self.receivers.get(m.holder)
+        if r is not None:
+            r.held.pop(ev[4], None)
+        q = self.queues[m.queue]
+        self._return(m, q, "visibility timeout ended before an ack")
+        self._dispatch(q)
+
+    def _kill(self, r, reason, crashed=False):
+        r.alive = False
+        r.incarnation += 1
+        r.current = None
+        r.work.clear()
+        if crashed:
+            r.crashes += 1
+            self.counters["crashes"] += 1
+            self._push(self.now + L.RESTART_DELAY, EV_RESTART, r.id, r.incarnation)
+            self._log("receiver_crashed", None, r.id, 0, reason)
+        else:
+            self._log("receiver_killed", None, r.id, 0, reason)
+        messages = self.messages
+        c = self.counters
+        for tag, mid in list(r.held.items()):
+            m = messages[mid]
+            if m.auto_ack:
+                del r.held[tag]
+                c["lost"] += 1
+                why = "receiver died holding it with auto-ack"
+                self._finish(m, LOST, why)
+                self._log("lost", mid, r.id, m.deliveries, why)
+        if r.held and self.knobs.return_mode == "detect":
+            self._push(self.now + self.knobs.detection_delay, EV_DETECT, r.id, r.incarnation)
+        self._sync_target_died(r.id)
+
+    def _revive(self, r, reason):
+        r.alive = True
+        r.incarnation += 1
+        self._log("receiver_revived", None, r.id, 0, reason)
+        self._release_held(r, "the old connection closed when the receiver came back")
+        q = self.queues.get(r.queue)
+        if q is not None:
+            self._dispatch(q)
+
+    def _on_restart(self, ev):
+        r = self.receivers.get(ev[3])
+        if r is not None and r.incarnation == ev[4] and not r.alive:
+            self._revive(r, "restarted after the crash")
+
+    # ------------------------------------------------------------ rate sender
+
+    def _set_rate(self, rate):
+        self.rate = rate
+        self.rate_gen += 1
+        if rate > 0:
+            self._push(self.now + 1.0 / rate, EV_PUBLISH_TICK, self.rate_gen)
+
+    def _on_publish_tick(self, ev):
+        if ev[3] != self.rate_gen or self.rate <= 0:
+            return
+        self._publish()
+        self.heap_seq += 1
+        heapq.heappush(
+            self.heap,
+            (self.now + 1.0 / self.rate, self.heap_seq, EV_PUBLISH_TICK, ev[3], None, None),
+        )
+
+    # ------------------------------------------------------------ sync lane
+
+    def _set_sync_rate(self, rate):
+        s = self.sync
+        s.rate = rate
+        s.gen += 1
+        if rate > 0:
+            self._push(self.now + 1.0 / rate, EV_SYNC_TICK, s.gen)
+
+    def _on_sync_tick(self, ev):
+        s = self.sync
+        if ev[3] != s.gen or s.rate <= 0:
+            return
+        self._sync_call()
+        self._push(self.now + 1.0 / s.rate, EV_SYNC_TICK, s.gen)
+
+    def _sync_call(self):
+        """The caller calls the receiver directly. While one call is open, the caller is blocked."""
+        s = self.sync
+        s.counts["calls"] += 1
+        if s.call is not None:
+            if s.pending >= L.MAX_SYNC_PENDING:
+                s.counts["rejected"] += 1
+                self.metrics.sync_failed += 1
+                self._log(
+                    "call_rejected",
+                    None,
+                    s.target,
+                    0,
+                    "the caller is blocked and its backlog is full",
+                )
+                return
+            s.pending += 1
+            return
+        self._sync_start()
+
+    def _sync_start(self):
+        s = self.sync
+        call_id = s.next_id
+        s.next_id += 1
+        r = self.receivers.get(s.target) if s.target else None
+        now = self.now
+        if r is None:
+            outcome, end = "error", now
+        elif not r.alive:
+            outcome, end = "timeout", now + s.timeout
+        else:
+            dur = r.mean_time if r.timing == "fixed" else self.rng.expovariate(1.0 / r.mean_time)
+            failed = bool(r.failure_rate) and self.rng.random() < r.failure_rate
+            if dur > s.timeout:
+                outcome, end = "timeout", now + s.timeout
+            else:
+                outcome, end = ("error" if failed else "ok"), now + dur
+        token = self.next_tag
+        self.next_tag += 1
+        s.call = [call_id, now, end, outcome, token]
+        self._log("call_started", None, s.target, call_id, "")
+        self._push(end, EV_SYNC_DONE, token)
+
+    def _sync_target_died(self, rid):
+        s = self.sync
+        call = s.call
+        if call is None or s.target != rid or call[3] == "timeout":
+            return
+        token = self.next_tag
+        self.next_tag += 1
+        call[2] = max(self.now, call[1] + s.timeout)
+        call[3] = "timeout"
+        call[4] = token
+        self._push(call[2], EV_SYNC_DONE, token)
+
+    def _on_sync_done(self, ev):
+        s = self.sync
+        call = s.call
+        if call is None or call[4] != ev[3]:
+            return
+        call_id, started, _end, outcome, _token = call
+        waited = self.now - started
+        s.blocked_time += waited
+        s.counts[outcome] += 1
+        m = self.metrics
+        m.sync_blocked += waited
+        if outcome == "ok":
+            m.sync_ok += 1
+        else:
+            m.sync_failed += 1
+        s.recent.append((call_id, started, waited, outcome))
+        while len(s.recent) > L.VIEW_SYNC_CALLS:
+            s.recent.popleft()
+        reason = {"ok": "answered", "timeout": "timed out", "error": "failed"}[outcome]
+        self._log("call_" + outcome, None, s.target, call_id, f"{reason} after {waited:.2f} s")
+        s.call = None
+        if s.pending:
+            s.pending -= 1
+            self._sync_start()
+
+    # ------------------------------------------------------------ goals
+
+    def _check_goal(self):
+        from .goals import goal_met
+
+        if goal_met(self, self.goal):
+            self.goal_met_at = self.now
+            self._log("goal_met", None, None, 0, self.goal.get("description", ""))
+
+    # ------------------------------------------------------------ public helpers
+
+    def view(self, series=True, events=L.VIEW_RECENT_EVENTS):
+        """Everything the UI draws, as a plain JSON-able dict (see README).
+
+        ``series=False`` leaves out the metric series; ``events``: how many recent events.
+        """
+        from .view import build_view
+
+        return build_view(self, series=series, events=events)
+
+    def story(self, message_id):
+        """The life story of one message: its record and every kept event about it."""
+        from .view import build_story
+
+        return build_story(self, message_id)
+
+    def to_dict(self):
+        """The whole state as JSON-able data (with ``schema_version``)."""
+        from .state import sim_to_dict
+
+        return sim_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data):
+        """Rebuild from :meth:`to_dict` output; it continues exactly like the original."""
+        from .state import sim_from_dict
+
+        return sim_from_dict(cls, data)
+
+    def to_json(self):
+        from .state import dumps
+
+        return dumps(self.to_dict())
+
+    @classmethod
+    def from_json(cls, text):
+        from .state import loads
+
+        return cls.from_dict(loads(text))
+
+
+Simulation._handlers = (
+    Simulation._on_publish_tick,
+    Simulation._on_delay_done,
+    Simulation._on_work_done,
+    Simulation._on_detect,
+    Simulation._on_visibility,
+    Simulation._on_sync_tick,
+    Simulation._on_sync_done,
+    Simulation._on_restart,
+)
