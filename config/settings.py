@@ -47,6 +47,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
     "daphne",  # first: makes `runserver` serve ASGI (and WebSockets) with Daphne
+    "django.contrib.auth",  # AuthMiddlewareStack (WebSockets) needs it; no accounts are used
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.staticfiles",

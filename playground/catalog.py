@@ -1,10 +1,16 @@
 """What scenarios the playground offers, read from the engine's scenario data files."""
 
-from pathlib import Path
+from functools import cache
 
-SCENARIOS_DIR = Path(__file__).resolve().parent / "engine" / "scenarios"
+from playground.engine import list_scenarios, load_scenario
 
 
 def scenario_names() -> frozenset[str]:
     """Names of every playground scenario (one TOML file each)."""
-    return frozenset(p.stem for p in SCENARIOS_DIR.glob("*.toml"))
+    return frozenset(list_scenarios())
+
+
+@cache
+def scenario_summaries() -> tuple[dict, ...]:
+    """Title, description and profile of every scenario, in lesson order."""
+    return tuple(load_scenario(name).summary() for name in list_scenarios())

@@ -1,3 +1,9 @@
 """WebSocket routes for the live playground."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from playground.consumers import PlaygroundConsumer
+
+websocket_urlpatterns = [
+    path("ws/playground/<slug:scenario>/", PlaygroundConsumer.as_asgi()),
+]

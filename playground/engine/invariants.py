@@ -76,6 +76,15 @@ def check_invariants(sim):
                 add(f"receiver {r.id} holds {mid} (tag {tag}) but the message says otherwise")
         if not r.alive and (r.work or r.current is not None):
             add(f"dead receiver {r.id} is still working")
+    # Work-conserving delivery: a ready message never waits while a live consumer of its
+    # queue has room (the engine relies on this to skip pointless dispatch attempts).
+    for q in sim.queues.values():
+        if not q.ready:
+            continue
+        for rid in q.consumers:
+            r = sim.receivers.get(rid)
+            if r is not None and r.alive and (not r.prefetch or r.local_count() < r.prefetch):
+                add(f"queue {q.name} has ready messages while receiver {rid} has room")
     for mid, n in seen.items():
         if n > 1:
             add(f"message {mid} is in {n} places at once")

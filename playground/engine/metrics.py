@@ -27,12 +27,19 @@ BUCKET_FIELDS = (
 )
 
 
+def _rank(n, p):
+    """Index of the nearest-rank ``p`` percentile in a sorted list of ``n`` values."""
+    return max(0, min(n - 1, int(round(p * n + 0.5)) - 1))
+
+
+_RANKS = {}  # n -> (p50 index, p95 index), filled as bucket sizes are met
+
+
 def percentile(sorted_values, p):
     """Nearest-rank percentile of an already sorted list (None when empty)."""
     if not sorted_values:
         return None
-    k = max(0, min(len(sorted_values) - 1, int(round(p * len(sorted_values) + 0.5)) - 1))
-    return sorted_values[k]
+    return sorted_values[_rank(len(sorted_values), p)]
 
 
 class Metrics:
@@ -73,8 +80,18 @@ class Metrics:
     def close(self, ready, in_flight, delayed, dlq):
         """Close the current bucket with the given depths and open the next one."""
         lat = self.latencies
-        if len(lat) > 1:
+        n = len(lat)
+        if n == 0:
+            p50 = p95 = None
+        elif n == 1:
+            p50 = p95 = lat[0]
+        else:
             lat.sort()
+            ranks = _RANKS.get(n)
+            if ranks is None:
+                ranks = _RANKS[n] = (_rank(n, 0.50), _rank(n, 0.95))
+            p50 = lat[ranks[0]]
+            p95 = lat[ranks[1]]
         self.buckets.append(
             (
                 self.start,
@@ -86,8 +103,8 @@ class Metrics:
                 in_flight,
                 delayed,
                 dlq,
-                percentile(lat, 0.50) if lat else None,
-                percentile(lat, 0.95) if lat else None,
+                p50,
+                p95,
                 self.sync_blocked,
                 self.sync_ok,
                 self.sync_failed,
@@ -95,7 +112,14 @@ class Metrics:
                 self.duplicates,
             )
         )
-        self._reset(self.end)
+        # Open the next bucket (inlined ``_reset``: this runs once per simulated second).
+        start = self.start = self.end
+        self.end = start + self.width
+        self.published = self.acked = self.failed = self.dead_lettered = 0
+        self.sync_ok = self.sync_failed = self.out_of_order = self.duplicates = 0
+        self.sync_blocked = 0.0
+        if n:
+            self.latencies = []
 
     def skip_idle(self, until, ready, in_flight, delayed, dlq):
         """Close empty buckets up to ``until`` quickly (at most one ring's worth is kept)."""

@@ -10,7 +10,10 @@ from __future__ import annotations
 import heapq
 import random
 from collections import deque
+from heapq import heappop as _heappop
+from heapq import heappush as _heappush
 from itertools import islice
+from math import log as _ln
 
 from . import limits as L
 from .control import CommandsMixin
@@ -33,6 +36,8 @@ from .model import (
 from .profiles import PROFILES
 
 SCHEMA_VERSION = 1
+FINISHED_KEPT = L.FINISHED_MESSAGES_KEPT
+MAX_IN_SYSTEM = L.MAX_MESSAGES_IN_SYSTEM
 
 # Kinds of scheduled (heap) events. A heap entry is (time, seq, kind, a, b, c).
 EV_PUBLISH_TICK = 0  # a: sender generation
@@ -157,14 +162,253 @@ class Simulation(CommandsMixin):
         if not self.paused and wall_seconds > 0:
             self.advance(wall_seconds * self.speed)
 
+    # The event loop handles the ordinary life of a message inline (see ``advance_to``). Set
+    # this to False to run every event through its handler method instead: slower, same
+    # results (the tests compare the two).
+    inline_hot_path = True
+
     def advance_to(self, t):
         """Advance the clock to absolute simulated time ``t`` (never backwards)."""
+        if not self.inline_hot_path:
+            self._advance_by_handlers(t)
+            return
+        # The event loop. The two events of a message's ordinary life (a rate-sender publish
+        # and a receiver finishing its work) and the delivery that follows them are handled
+        # inline with local variables; every other case goes through the same handler methods
+        # that ``step_once`` uses.
         heap = self.heap
         metrics = self.metrics
-        pop = heapq.heappop
+        pop = _heappop
+        handlers = self._handlers
+        receivers = self.receivers
+        messages = self.messages
+        queues = self.queues
+        counts = self.counts
+        c = self.counters
+        events = self.events
+        fin = self.finished
+        rand = self.rng.random
+        on_work_done = self._on_work_done
+        k = self.knobs
+        bound = self.bound_queues
+        sync = self.sync
+        if len(bound) == 1 and not k.max_length and not (sync.mirror and sync.enabled):
+            pub_queue = bound[0]
+            pub_name = pub_queue.name
+            pub_ready = pub_queue.ready
+        else:
+            pub_queue = pub_name = pub_ready = None
+        limit = k.delivery_limit
+        visibility = k.return_mode == "visibility"
+        mend = metrics.end
+        width = metrics.width
+        while heap:
+            ev = heap[0]
+            et = ev[0]
+            if et > t:
+                break
+            pop(heap)
+            if et >= mend:
+                if et < mend + width and (self.goal is None or self.goal_met_at is not None):
+                    # Close just the one bucket (what ``_close_metrics`` does here).
+                    metrics.close(
+                        counts[READY], counts[IN_FLIGHT], counts[DELAYED], counts[DEAD_LETTERED]
+                    )
+                else:
+                    self._close_metrics(et)
+                mend = metrics.end
+            self.now = et
+            kind = ev[2]
+            if kind == EV_WORK_DONE:
+                r = receivers.get(ev[3])
+                if r is None or r.incarnation != ev[4] or not r.alive:
+                    continue
+                cur = r.current
+                tag = ev[5]
+                if cur is None or cur[1] != tag:
+                    continue
+                mid = cur[0]
+                m = messages.get(mid)
+                held = r.held
+                if m is None or m.poison or m.effects or r.crash_rate or tag not in held:
+                    on_work_done(ev)  # an unusual case: the general handler (nothing changed yet)
+                    continue
+                r.current = None
+                fr = r.failure_rate
+                if fr and rand() < fr:
+                    self._work_failed(r, m, mid, tag, True, False)
+                else:
+                    # Success: the effect happens once, then the ack (inlined ``_ack``).
+                    m.effects = 1
+                    r.processed += 1
+                    del held[tag]
+                    counts[IN_FLIGHT] -= 1
+                    counts[ACKED] += 1
+                    m.state = ACKED
+                    m.holder = None
+                    m.finished_at = et
+                    fin.append(mid)
+                    if len(fin) > FINISHED_KEPT:
+                        del messages[fin.popleft()]
+                    c["acked"] += 1
+                    metrics.acked += 1
+                    lat = et - m.published_at
+                    metrics.latencies.append(lat)
+                    metrics.recent_latencies.append(lat)
+                    mq = queues[m.queue]
+                    mseq = m.seq
+                    if mseq < mq.max_acked_seq:
+                        c["out_of_order"] += 1
+                        metrics.out_of_order += 1
+                        reason = "out of order"
+                    else:
+                        mq.max_acked_seq = mseq
+                        reason = ""
+                    seq = self.event_seq + 1
+                    self.event_seq = seq
+                    events.append((seq, et, "acked", mid, r.id, m.deliveries, reason))
+                work = r.work
+                if work:
+                    nmid, ntag = work.popleft()
+                    self._start(r, nmid, ntag)
+                q = queues.get(r.queue)
+                if q is None or not q.ready:
+                    continue
+                tick = None
+            elif kind == EV_PUBLISH_TICK:
+                if ev[3] != self.rate_gen or self.rate <= 0:
+                    continue
+                if pub_queue is None or (
+                    # Every message still in the system is in ``messages``: a cheap bound first.
+                    len(messages) >= MAX_IN_SYSTEM
+                    and counts[READY] + counts[IN_FLIGHT] + counts[DELAYED] + counts[DEAD_LETTERED]
+                    >= MAX_IN_SYSTEM
+                ):
+                    self._publish()
+                    q = None
+                else:
+                    # Inlined ``_publish`` for the plain case: one bound queue, no length limit,
+                    # no mirrored sync call, room in the system.
+                    pseq = self.pub_seq + 1
+                    self.pub_seq = pseq
+                    c["published"] += 1
+                    metrics.published += 1
+                    w = self.window
+                    second = int(et)
+                    if w[0] == second:
+                        w[1] += 1
+                    else:
+                        w[0] = second
+                        w[1] = 1
+                    mid = self.next_id
+                    self.next_id = mid + 1
+                    order = self.next_order
+                    self.next_order = order + 1
+                    messages[mid] = Message(mid, pseq, pub_name, READY, "", False, et, order)
+                    counts[READY] += 1
+                    self.created += 1
+                    c["accepted"] += 1
+                    seq = self.event_seq + 1
+                    self.event_seq = seq
+                    events.append((seq, et, "published", mid, None, 0, pub_name))
+                    pub_ready.append(mid)
+                    # Others already waiting means no receiver has room (delivery is
+                    # work-conserving, see ``check_invariants``): only dispatch when alone.
+                    q = pub_queue if len(pub_ready) == 1 else None
+                if q is None:
+                    hs = self.heap_seq + 1
+                    self.heap_seq = hs
+                    _heappush(heap, (et + 1.0 / self.rate, hs, EV_PUBLISH_TICK, ev[3], None, None))
+                    continue
+                tick = ev  # the next tick is scheduled after the delivery, as in ``_publish``
+            else:
+                handlers[kind](self, ev)
+                continue
+            # Inlined ``_dispatch(q)``: deliver ready messages of ``q`` round-robin.
+            ready = q.ready
+            cons = q.consumers
+            n = len(cons)
+            while ready and n:
+                idx = q.rr % n
+                tries = n
+                while True:
+                    r = receivers[cons[idx]]
+                    if r.alive:
+                        pf = r.prefetch
+                        if not pf or len(r.work) + (r.current is not None) < pf:
+                            break
+                    tries -= 1
+                    if not tries:
+                        break
+                    idx += 1
+                    if idx == n:
+                        idx = 0
+                if not tries:
+                    break
+                idx += 1
+                q.rr = 0 if idx == n else idx
+                m = messages[ready.popleft()]
+                attempt = m.deliveries
+                if limit and attempt >= limit:
+                    self._dead_letter(m, q, "delivery limit")
+                    continue
+                tag = self.next_tag
+                self.next_tag = tag + 1
+                redelivered = m.total_deliveries > 0
+                attempt += 1
+                m.deliveries = attempt
+                m.total_deliveries += 1
+                counts[m.state] -= 1
+                counts[IN_FLIGHT] += 1
+                m.state = IN_FLIGHT
+                rid = r.id
+                m.holder = rid
+                m.tag = tag
+                m.delivered_at = et
+                auto = r.ack_mode == AUTO
+                m.auto_ack = auto
+                mid = m.id
+                r.held[tag] = mid
+                r.delivered += 1
+                c["delivered"] += 1
+                if redelivered:
+                    c["redelivered"] += 1
+                    why = "redelivered"
+                else:
+                    why = "first delivery"
+                seq = self.event_seq + 1
+                self.event_seq = seq
+                events.append((seq, et, "delivered", mid, rid, attempt, why))
+                if visibility and not auto:
+                    self._push(et + k.visibility_timeout, EV_VISIBILITY, mid, tag)
+                if r.current is None and not r.work:
+                    mean = r.mean_time
+                    if r.timing == "fixed":
+                        end = et + mean
+                    else:  # same arithmetic as random.expovariate(1 / mean)
+                        end = et + -_ln(1.0 - rand()) / (1.0 / mean)
+                    r.current = (mid, tag, et, end)
+                    hs = self.heap_seq + 1
+                    self.heap_seq = hs
+                    _heappush(heap, (end, hs, EV_WORK_DONE, rid, r.incarnation, tag))
+                else:
+                    r.work.append((mid, tag))
+            if tick is not None:
+                hs = self.heap_seq + 1
+                self.heap_seq = hs
+                _heappush(heap, (et + 1.0 / self.rate, hs, EV_PUBLISH_TICK, tick[3], None, None))
+        if t >= metrics.end:
+            self._close_metrics(t)
+        if t > self.now:
+            self.now = t
+
+    def _advance_by_handlers(self, t):
+        """``advance_to`` without the inlined hot path: every event through its handler."""
+        heap = self.heap
+        metrics = self.metrics
         handlers = self._handlers
         while heap and heap[0][0] <= t:
-            ev = pop(heap)
+            ev = _heappop(heap)
             et = ev[0]
             if et >= metrics.end:
                 self._close_metrics(et)
@@ -198,12 +442,15 @@ class Simulation(CommandsMixin):
     def _close_metrics(self, until):
         counts = self.counts
         m = self.metrics
-        args = (counts[READY], counts[IN_FLIGHT], counts[DELAYED], counts[DEAD_LETTERED])
+        ready = counts[READY]
+        in_flight = counts[IN_FLIGHT]
+        delayed = counts[DELAYED]
+        dlq = counts[DEAD_LETTERED]
         while m.end <= until:
             if until - m.end > m.width * 2:
-                m.skip_idle(until, *args)
+                m.skip_idle(until, ready, in_flight, delayed, dlq)
             else:
-                m.close(*args)
+                m.close(ready, in_flight, delayed, dlq)
             if self.goal is not None and self.goal_met_at is None:
                 self._check_goal()
 
@@ -281,16 +528,19 @@ class Simulation(CommandsMixin):
 
     def _publish(self, text="", poison=False):
         """The sender publishes one message to the exchange (copies go to every bound queue)."""
-        self.pub_seq += 1
-        seq = self.pub_seq
+        seq = self.pub_seq + 1
+        self.pub_seq = seq
         c = self.counters
         c["published"] += 1
         self.metrics.published += 1
+        now = self.now
         w = self.window
-        if w[0] == int(self.now):
+        second = int(now)
+        if w[0] == second:
             w[1] += 1
         else:
-            self._count_window(1)
+            w[0] = second
+            w[1] = 1
         sync = self.sync
         if sync.mirror and sync.enabled:
             self._sync_call()
@@ -304,7 +554,9 @@ class Simulation(CommandsMixin):
             return [m]
         out = []
         k = self.knobs
+        max_length = k.max_length
         counts = self.counts
+        messages = self.messages
         for q in queues:
             if (
                 counts[READY] + counts[IN_FLIGHT] + counts[DELAYED] + counts[DEAD_LETTERED]
@@ -314,19 +566,28 @@ class Simulation(CommandsMixin):
                 m = self._new_message(seq, q.name, REFUSED, text, poison, reason)
                 c["refused"] += 1
                 self._log("refused", m.id, None, 0, reason)
-            elif k.max_length and k.overflow == "reject-publish" and len(q.ready) >= k.max_length:
-                reason = f"queue full: max length {k.max_length}, reject-publish"
+            elif max_length and k.overflow == "reject-publish" and len(q.ready) >= max_length:
+                reason = f"queue full: max length {max_length}, reject-publish"
                 m = self._new_message(seq, q.name, REFUSED, text, poison, reason)
                 c["refused"] += 1
                 self._log("refused", m.id, None, 0, reason)
             else:
-                m = self._new_message(seq, q.name, READY, text, poison)
+                # Inlined ``_new_message`` for an accepted copy (the hot path).
+                mid = self.next_id
+                self.next_id = mid + 1
+                order = self.next_order
+                self.next_order = order + 1
+                m = Message(mid, seq, q.name, READY, text, poison, now, order)
+                messages[mid] = m
+                counts[READY] += 1
+                self.created += 1
                 c["accepted"] += 1
                 eseq = self.event_seq + 1
                 self.event_seq = eseq
-                self.events.append((eseq, self.now, "published", m.id, None, 0, q.name))
-                q.ready.append(m.id)
-                if k.max_length and len(q.ready) > k.max_length and k.overflow == "drop-head":
+                self.events.append((eseq, now, "published", mid, None, 0, q.name))
+                ready = q.ready
+                ready.append(mid)
+                if max_length and len(ready) > max_length and k.overflow == "drop-head":
                     self._overflow(q)
                 self._dispatch(q)
             out.append(m)
@@ -386,7 +647,10 @@ class Simulation(CommandsMixin):
     # ------------------------------------------------------------ delivery
 
     def _dispatch(self, q):
-        """Deliver ready messages to receivers with room, round-robin (like RabbitMQ)."""
+        """Deliver ready messages to receivers with room, round-robin (like RabbitMQ).
+
+        A receiver with nothing to do starts on its delivery at once (no extra event).
+        """
         ready = q.ready
         if not ready:
             return
@@ -396,24 +660,78 @@ class Simulation(CommandsMixin):
             return
         receivers = self.receivers
         messages = self.messages
-        limit = self.knobs.delivery_limit
+        k = self.knobs
+        limit = k.delivery_limit
+        visibility = k.return_mode == "visibility"
+        counts = self.counts
+        c = self.counters
+        events = self.events
+        now = self.now
         while ready:
-            rr = q.rr
-            for k in range(n):
-                idx = (rr + k) % n
+            # Round-robin: the first receiver with room, starting at ``q.rr``.
+            idx = q.rr % n
+            tries = n
+            while True:
                 r = receivers[cons[idx]]
-                if r.alive and (
-                    not r.prefetch or len(r.work) + (r.current is not None) < r.prefetch
-                ):
-                    break
-            else:
-                return
-            q.rr = (idx + 1) % n
+                if r.alive:
+                    pf = r.prefetch
+                    if not pf or len(r.work) + (r.current is not None) < pf:
+                        break
+                tries -= 1
+                if not tries:
+                    return
+                idx += 1
+                if idx == n:
+                    idx = 0
+            idx += 1
+            q.rr = 0 if idx == n else idx
             m = messages[ready.popleft()]
             if limit and m.deliveries >= limit:
                 self._dead_letter(m, q, "delivery limit")
                 continue
-            self._deliver(m, r)
+            # Deliver ``m`` to ``r`` (inlined: this is the hot path).
+            tag = self.next_tag
+            self.next_tag = tag + 1
+            redelivered = m.total_deliveries > 0
+            attempt = m.deliveries + 1
+            m.deliveries = attempt
+            m.total_deliveries += 1
+            counts[m.state] -= 1
+            counts[IN_FLIGHT] += 1
+            m.state = IN_FLIGHT
+            rid = r.id
+            m.holder = rid
+            m.tag = tag
+            m.delivered_at = now
+            auto = r.ack_mode == AUTO
+            m.auto_ack = auto
+            mid = m.id
+            r.held[tag] = mid
+            r.delivered += 1
+            c["delivered"] += 1
+            if redelivered:
+                c["redelivered"] += 1
+                why = "redelivered"
+            else:
+                why = "first delivery"
+            seq = self.event_seq + 1
+            self.event_seq = seq
+            events.append((seq, now, "delivered", mid, rid, attempt, why))
+            if visibility and not auto:
+                self._push(now + k.visibility_timeout, EV_VISIBILITY, mid, tag)
+            if r.current is None and not r.work:
+                # Start working at once (inlined ``_start``).
+                mean = r.mean_time
+                if r.timing == "fixed":
+                    end = now + mean
+                else:  # same arithmetic as random.expovariate(1 / mean)
+                    end = now + -_ln(1.0 - self.rng.random()) / (1.0 / mean)
+                r.current = (mid, tag, now, end)
+                hs = self.heap_seq + 1
+                self.heap_seq = hs
+                _heappush(self.heap, (end, hs, EV_WORK_DONE, rid, r.incarnation, tag))
+            else:
+                r.work.append((mid, tag))
 
     def _deliver(self, m, r):
         tag = self.next_tag
@@ -450,11 +768,16 @@ class Simulation(CommandsMixin):
             r.work.append((m.id, tag))
 
     def _start(self, r, mid, tag):
-        dur = r.mean_time if r.timing == "fixed" else self.rng.expovariate(1.0 / r.mean_time)
-        end = self.now + dur
-        r.current = (mid, tag, self.now, end)
-        self.heap_seq += 1
-        heapq.heappush(self.heap, (end, self.heap_seq, EV_WORK_DONE, r.id, r.incarnation, tag))
+        mean = r.mean_time
+        now = self.now
+        if r.timing == "fixed":
+            end = now + mean
+        else:  # same arithmetic as random.expovariate(1 / mean)
+            end = now + -_ln(1.0 - self.rng.random()) / (1.0 / mean)
+        r.current = (mid, tag, now, end)
+        hs = self.heap_seq + 1
+        self.heap_seq = hs
+        _heappush(self.heap, (end, hs, EV_WORK_DONE, r.id, r.incarnation, tag))
 
     def _on_work_done(self, ev):
         r = self.receivers.get(ev[3])
@@ -468,32 +791,10 @@ class Simulation(CommandsMixin):
         r.current = None
         m = self.messages.get(mid)
         held_now = tag in r.held
-        c = self.counters
-        attempt = m.deliveries if m is not None else 0
         poison = m is not None and m.poison
-        if poison or (r.failure_rate and self.rng.random() < r.failure_rate):
-            r.failures += 1
-            c["failed"] += 1
-            self.metrics.failed += 1
-            self._log(
-                "failed", mid, r.id, attempt, "poison message" if poison else "processing failed"
-            )
-            if held_now:
-                del r.held[tag]
-                m.holder = None
-                q = self.queues[m.queue]
-                if m.auto_ack:
-                    c["lost"] += 1
-                    why = "failed after auto-ack: the broker had already forgotten it"
-                    self._finish(m, LOST, why)
-                    self._log("lost", mid, r.id, attempt, why)
-                else:
-                    self._after_failure(m, q)
-            else:
-                c["ack_rejected"] += 1
-                self._log(
-                    "ack_rejected", mid, r.id, attempt, "nack for a delivery it no longer holds"
-                )
+        fr = r.failure_rate
+        if poison or (fr and self.rng.random() < fr):
+            self._work_failed(r, m, mid, tag, held_now, poison)
         else:
             self._effect(m, mid, r)
             if r.crash_rate and self.rng.random() < r.crash_rate:
@@ -503,9 +804,13 @@ class Simulation(CommandsMixin):
             if held_now:
                 self._ack(m, r, tag)
             else:
-                c["ack_rejected"] += 1
+                self.counters["ack_rejected"] += 1
                 self._log(
-                    "ack_rejected", mid, r.id, attempt, "unknown delivery tag: the message had left"
+                    "ack_rejected",
+                    mid,
+                    r.id,
+                    m.deliveries if m is not None else 0,
+                    "unknown delivery tag: the message had left",
                 )
         work = r.work
         if work:
@@ -514,6 +819,29 @@ class Simulation(CommandsMixin):
         q = self.queues.get(r.queue)
         if q is not None and q.ready:
             self._dispatch(q)
+
+    def _work_failed(self, r, m, mid, tag, held_now, poison):
+        """The receiver's attempt failed: it nacks (if the broker still knows the delivery)."""
+        c = self.counters
+        attempt = m.deliveries if m is not None else 0
+        r.failures += 1
+        c["failed"] += 1
+        self.metrics.failed += 1
+        self._log("failed", mid, r.id, attempt, "poison message" if poison else "processing failed")
+        if held_now:
+            del r.held[tag]
+            m.holder = None
+            q = self.queues[m.queue]
+            if m.auto_ack:
+                c["lost"] += 1
+                why = "failed after auto-ack: the broker had already forgotten it"
+                self._finish(m, LOST, why)
+                self._log("lost", mid, r.id, attempt, why)
+            else:
+                self._after_failure(m, q)
+        else:
+            c["ack_rejected"] += 1
+            self._log("ack_rejected", mid, r.id, attempt, "nack for a delivery it no longer holds")
 
     def _effect(self, m, mid, r):
         """The receiver's work has a side effect (say, charging a card). Count duplicates."""

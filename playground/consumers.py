@@ -1,0 +1,90 @@
+"""The playground's WebSocket consumer: thin. Frames go to the LiveSession, HTML comes back.
+
+One consumer per open playground. It owns one timer task (cancelled on disconnect), saves
+the simulation every few seconds and on disconnect, and sends the full view on every
+(re)connect so a client that missed updates re-syncs from the authoritative state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from playground import runs
+from playground.catalog import scenario_names
+from playground.live import MIN_UPDATE_INTERVAL, LiveSession
+
+SAVE_INTERVAL = 5.0  # seconds between saves while the simulation changes
+SESSION_LEARNER_KEY = "learner_id"
+
+
+class PlaygroundConsumer(AsyncWebsocketConsumer):
+    session: LiveSession | None = None
+    task: asyncio.Task | None = None
+    learner_id = None
+
+    async def connect(self) -> None:
+        self.scenario = self.scope["url_route"]["kwargs"]["scenario"]
+        session = self.scope.get("session")
+        self.learner_id = session.get(SESSION_LEARNER_KEY) if session is not None else None
+        if self.scenario not in scenario_names() or not self.learner_id:
+            await self.close(code=4404)  # unknown scenario, or no learner: open the page first
+            return
+        sim = await database_sync_to_async(runs.run_load)(
+            learner_id=self.learner_id, scenario=self.scenario
+        )
+        self.session = LiveSession(self.scenario, sim)
+        await self.accept()
+        await self.send_all(self.session.full())
+        self.task = asyncio.create_task(self.run_clock())
+
+    async def disconnect(self, code: int) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+        if self.session is not None:
+            await self.save()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.session is None:
+            return
+        outcome = self.session.handle(text_data)
+        await self.send_all(outcome.fragments)
+        if outcome.effect == "reset":
+            sim = await database_sync_to_async(runs.run_reset)(
+                learner_id=self.learner_id, scenario=self.scenario
+            )
+            await self.send_all(self.session.replace(sim))
+        elif outcome.effect == "share":
+            await self.save()
+            slug = await database_sync_to_async(runs.share_create)(
+                scenario=self.scenario, sim=self.session.sim
+            )
+            await self.send_all(self.session.shared(slug))
+
+    async def run_clock(self) -> None:
+        last = time.monotonic()
+        last_save = last
+        while True:
+            await asyncio.sleep(MIN_UPDATE_INTERVAL)
+            now = time.monotonic()
+            await self.send_all(self.session.tick(now - last))
+            last = now
+            if now - last_save >= SAVE_INTERVAL and self.session.dirty:
+                last_save = now
+                await self.save()
+
+    async def save(self) -> None:
+        self.session.dirty = False
+        await database_sync_to_async(runs.run_save)(
+            learner_id=self.learner_id, scenario=self.scenario, sim=self.session.sim
+        )
+
+    async def send_all(self, fragments: list[str]) -> None:
+        if fragments:
+            await self.send(text_data="".join(fragments))

@@ -1,0 +1,312 @@
+"""One open playground: the simulation plus what this browser is looking at.
+
+A ``LiveSession`` turns frames into engine commands, moves the clock, and works out which
+fragments of the page changed since they were last sent. The consumer only moves bytes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from django.template.loader import render_to_string
+
+from playground import presenters as P
+from playground.engine import CommandError, Simulation, load_scenario
+from playground.protocol import EVENT_FILTERS, FrameError, Request, engine_command, parse_frame
+
+THROTTLED = "That was a lot of commands at once. Give the simulation a moment, then try again."
+MIN_UPDATE_INTERVAL = 0.1  # seconds: at most 10 updates a second
+NARRATION_INTERVAL = 2.0  # seconds between two spoken summaries, so they stay readable
+COMMANDS_PER_SECOND = 8  # sustained rate a learner may send; bursts up to COMMAND_BURST
+COMMAND_BURST = 16
+NOTABLE_EVENTS = {
+    "dead_lettered",
+    "receiver_killed",
+    "receiver_crashed",
+    "receiver_revived",
+    "death_detected",
+    "lost",
+    "refused",
+    "dropped",
+    "duplicate_effect",
+    "redriven",
+    "goal_met",
+    "call_timeout",
+    "call_failed",
+}
+
+
+@dataclass
+class Outcome:
+    """What handling a frame produced: fragments to send, and a side effect for the consumer."""
+
+    fragments: list[str] = field(default_factory=list)
+    effect: str | None = None  # "reset" or "share": needs the database
+
+
+@dataclass
+class Fragment:
+    key: str
+    template: str
+
+
+FRAGMENTS = (
+    Fragment("clock", "playground/_clock.html"),
+    Fragment("sender", "playground/_sender.html"),
+    Fragment("sync", "playground/_sync.html"),
+    Fragment("queues", "playground/_queues.html"),
+    Fragment("receivers", "playground/_receivers.html"),
+    Fragment("dlq", "playground/_dlq.html"),
+    Fragment("broker", "playground/_broker.html"),
+    Fragment("counters", "playground/_counters.html"),
+    Fragment("charts", "playground/_charts.html"),
+    Fragment("events", "playground/_events.html"),
+    Fragment("goal", "playground/_goal.html"),
+    Fragment("story", "playground/_story.html"),
+)
+
+
+class LiveSession:
+    def __init__(self, scenario: str, sim: Simulation, *, clock=time.monotonic) -> None:
+        self.scenario = scenario
+        self.info = load_scenario(scenario).summary()
+        self.clock = clock
+        self.sim = sim
+        self.story_id: int | None = None
+        self.event_filter = "all"
+        self.last_seq = 0
+        self.sent: dict[str, object] = {}
+        self.tokens = float(COMMAND_BURST)
+        self.tokens_at = clock()
+        self.narrated_seq = sim.event_seq
+        self.narrated_at = 0.0
+        self.share_slug: str | None = None
+        self.dirty = False  # changed since the last save
+
+    # ----- contexts -----------------------------------------------------------------------
+
+    def contexts(self) -> dict[str, dict]:
+        """The template context of every fragment, from one engine view."""
+        view = self.sim.view()
+        many_queues = len(view["queues"]) > 1
+        receivers = [P.receiver_context(r, many_queues) for r in view["receivers"]]
+        queues = [
+            {
+                **q,
+                "ready": [P.card(c) for c in q["ready"]],
+                "delayed": [P.card(c) for c in q["delayed"]],
+            }
+            for q in view["queues"]
+        ]
+        story = self.sim.story(self.story_id) if self.story_id is not None else None
+        return {
+            "clock": {
+                "time": f"{view['time']:.1f}",
+                "paused": view["paused"],
+                "speed": f"{view['speed']:g}",
+                "profile": view["profile"],
+            },
+            "sender": {"rate": f"{view['sender']['rate']:g}"},
+            "sync": {"sync": P.sync_context(view["sync"])},
+            "queues": {"queues": queues, "many": len(queues) > 1},
+            "receivers": {"receivers": receivers, "queues": [q["name"] for q in view["queues"]]},
+            **{f"rlive:{r['id']}": {"r": r} for r in receivers},
+            "dlq": {
+                "queues": [
+                    {"name": q["name"], "dlq": q["dlq"], "dlq_count": q["dlq_count"]}
+                    for q in queues
+                ],
+                "total": sum(q["dlq_count"] for q in queues),
+                "knobs": view["knobs"],
+            },
+            "broker": {"knobs": view["knobs"], "profile": view["profile"]},
+            "counters": {
+                "counters": P.counters_context(view),
+                "latency": {
+                    "p50": P.seconds(view["latency"]["p50"]),
+                    "p95": P.seconds(view["latency"]["p95"]),
+                },
+                "in_system": view["in_system"],
+            },
+            "charts": P.chart_context(view.get("metrics")),
+            "events": {
+                "rows": P.event_rows(view["recent_events"], self.event_filter),
+                "filter": self.event_filter,
+                "filters": P.FILTER_CHOICES,
+            },
+            "goal": {"goal": P.goal_context(view["goal"])},
+            "story": {"story": P.story_context(story)},
+        }
+
+    def page_context(self) -> dict:
+        """Everything the full page needs for its first HTTP render: the same fragments."""
+        contexts = self.contexts()
+        pieces = {
+            key: render_to_string(_template(key), ctx)
+            for key, ctx in contexts.items()
+            if not key.startswith("rlive:")
+        }
+        return {"info": self.info, "pieces": pieces, "profile": contexts["broker"]["profile"]}
+
+    # ----- rendering ----------------------------------------------------------------------
+
+    def render_changed(self, *, force: bool = False) -> list[str]:
+        """Render only fragments whose data changed since they were last sent.
+
+        A receiver's live status (progress, what it holds) is its own small fragment, so the
+        receiver's controls are not replaced, and lose no focus, while it works.
+        """
+        out = []
+        contexts = self.contexts()
+        container_sent = False
+        for key, ctx in contexts.items():
+            signature = _signature(key, ctx)
+            if key.startswith("rlive:") and container_sent:
+                self.sent[key] = signature  # already inside the receivers container
+                continue
+            if not force and self.sent.get(key) == signature:
+                continue
+            self.sent[key] = signature
+            container_sent = container_sent or key == "receivers"
+            out.append(render_to_string(_template(key), {**ctx, "oob": True}))
+        return out
+
+    def full(self) -> list[str]:
+        """Every fragment, for a (re)connecting client that may have missed updates."""
+        return self.render_changed(force=True)
+
+    def notice(self, message: str, *, kind: str = "error") -> str:
+        return render_to_string("playground/_notice.html", {"message": message, "kind": kind})
+
+    # ----- time ---------------------------------------------------------------------------
+
+    def tick(self, wall_seconds: float) -> list[str]:
+        before = self.sim.event_seq, self.sim.now
+        self.sim.tick(wall_seconds)
+        if (self.sim.event_seq, self.sim.now) != before:
+            self.dirty = True
+        out = self.render_changed()
+        narration = self.narrate()
+        if narration:
+            out.append(narration)
+        return out
+
+    def narrate(self) -> str | None:
+        """At a readable pace, one sentence about the most notable thing that happened."""
+        now = self.clock()
+        if now - self.narrated_at < NARRATION_INTERVAL or self.sim.event_seq <= self.narrated_seq:
+            return None
+        events = self.sim.events_since(self.narrated_seq)
+        self.narrated_seq = self.sim.event_seq
+        notable = [e for e in events if e["kind"] in NOTABLE_EVENTS]
+        if not notable:
+            return None
+        self.narrated_at = now
+        text = P.event_text(notable[-1]) + "."
+        if len(notable) > 1:
+            more = len(notable) - 1
+            text += f" ({more} more notable event{'s' if more > 1 else ''} in the log.)"
+        return render_to_string("playground/_narration.html", {"text": text})
+
+    # ----- commands -----------------------------------------------------------------------
+
+    def _allow(self) -> bool:
+        now = self.clock()
+        self.tokens = min(COMMAND_BURST, self.tokens + (now - self.tokens_at) * COMMANDS_PER_SECOND)
+        self.tokens_at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+    def handle(self, text: str | None) -> Outcome:
+        """Handle one frame from the browser. Bad input changes nothing and says why."""
+        try:
+            request = parse_frame(text)
+        except FrameError as exc:
+            return Outcome([self.notice(str(exc))])
+        if request.seq is not None:
+            if request.seq <= self.last_seq:
+                return Outcome()  # a replayed or duplicate command: already handled
+            self.last_seq = request.seq
+        if not self._allow():
+            return Outcome([self.notice(THROTTLED)])
+        if request.is_ui:
+            return self._handle_ui(request)
+        try:
+            result = self.sim.apply(engine_command(request))
+        except CommandError as exc:
+            return Outcome([self.notice(f"Not done: {exc.message}")])
+        self.dirty = True
+        out = self.render_changed()
+        message = result.get("message")
+        out.append(self.notice(message or "", kind="ok"))
+        return Outcome(out)
+
+    def _handle_ui(self, request: Request) -> Outcome:
+        p = request.params
+        if request.action == "story":
+            try:
+                self.story_id = int(str(p.get("message", "")).strip())
+            except ValueError:
+                return Outcome([self.notice("Choose a message to see its life story.")])
+        elif request.action == "close_story":
+            self.story_id = None
+        elif request.action == "filter_events":
+            value = p.get("filter")
+            if value not in EVENT_FILTERS:
+                return Outcome([self.notice(f"Unknown event filter {str(value)[:30]!r}.")])
+            self.event_filter = value
+        elif request.action == "sync":
+            return Outcome(self.full())
+        elif request.action in ("reset", "share"):
+            return Outcome(effect=request.action)
+        return Outcome(self.render_changed())
+
+    def replace(self, sim: Simulation) -> list[str]:
+        """Swap in another simulation (after a reset) and resend everything."""
+        self.sim = sim
+        self.story_id = None
+        self.narrated_seq = sim.event_seq
+        self.dirty = False
+        return self.full() + [self.notice("Started again from the beginning.", kind="ok")]
+
+    def shared(self, slug: str) -> list[str]:
+        self.share_slug = slug
+        return [
+            render_to_string(
+                "playground/_share.html",
+                {"share_slug": slug, "scenario": self.scenario, "oob": True},
+            )
+        ]
+
+
+FRAGMENT_TEMPLATES = {f.key: f.template for f in FRAGMENTS}
+# What the receivers container (the controls) shows; everything else is live status.
+RECEIVER_CONTROL_FIELDS = (
+    "id",
+    "queue",
+    "alive",
+    "mean_time",
+    "timing",
+    "failure_rate",
+    "crash_rate",
+    "prefetch",
+    "idempotent",
+    "ack_mode",
+)
+
+
+def _template(key: str) -> str:
+    return "playground/_receiver_live.html" if key.startswith("rlive:") else FRAGMENT_TEMPLATES[key]
+
+
+def _signature(key: str, ctx: dict):
+    """What must change for a fragment to be sent again."""
+    if key == "receivers":  # the controls: not the fast-changing live status
+        return (
+            ctx["queues"],
+            [tuple(r[k] for k in RECEIVER_CONTROL_FIELDS) for r in ctx["receivers"]],
+        )
+    return ctx

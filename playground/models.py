@@ -1,0 +1,37 @@
+"""Saved playground runs. The simulation's whole state lives in one JSON column."""
+
+from django.db import models
+
+from lessons.models import Learner
+
+
+class PlaygroundRun(models.Model):
+    """A learner's simulation of one scenario, saved so reloads and restarts resume it."""
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="runs")
+    scenario = models.CharField(max_length=40)
+    state = models.JSONField()  # Simulation.to_dict(): schema-versioned, restorable exactly
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "scenario"], name="one_run_per_scenario")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scenario} run of {self.learner_id}"
+
+
+class SharedRun(models.Model):
+    """A run someone shared: its scenario, seed and command log, replayable by anyone."""
+
+    slug = models.SlugField(max_length=16, unique=True)
+    scenario = models.CharField(max_length=40)
+    seed = models.BigIntegerField()
+    commands = models.JSONField()  # [[simulated time, command dict], ...]
+    until = models.FloatField()  # simulated time the run had reached when shared
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"shared {self.scenario} run {self.slug}"

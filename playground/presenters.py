@@ -1,0 +1,236 @@
+"""From the engine's view dict to what templates show: words, formatted numbers, chart points.
+
+Numbers are formatted here in Python, not with template filters: rendering fragments many
+times a second is the playground's hot path, and plain strings render fastest.
+"""
+
+from __future__ import annotations
+
+from playground.protocol import EVENT_FILTERS
+
+STATE_LABELS = {
+    "delayed": "waiting to retry",
+    "ready": "ready in the queue",
+    "in_flight": "in flight",
+    "acked": "acknowledged",
+    "dead_lettered": "in the dead-letter queue",
+    "dropped": "dropped",
+    "refused": "refused at publish",
+    "lost": "lost",
+}
+
+EVENT_GROUPS = {
+    "messages": {"published", "delivered", "acked", "ready", "requeued", "redriven"},
+    "failures": {
+        "failed",
+        "delayed",
+        "requeued",
+        "duplicate_effect",
+        "duplicate_skipped",
+        "ack_rejected",
+    },
+    "dead": {"dead_lettered", "dropped", "refused", "lost"},
+    "receivers": {
+        "receiver_added",
+        "receiver_killed",
+        "receiver_revived",
+        "receiver_removed",
+        "receiver_crashed",
+        "death_detected",
+    },
+    "sync": {"call_started", "call_ok", "call_timeout", "call_failed", "call_rejected"},
+}
+
+COUNTERS = (
+    ("published", "Sent"),
+    ("acked", "Acknowledged"),
+    ("retried", "Retried"),
+    ("redelivered", "Redelivered"),
+    ("dead_lettered", "Dead-lettered"),
+    ("dropped", "Dropped"),
+    ("refused", "Refused"),
+    ("lost", "Lost"),
+    ("duplicates", "Duplicate effects"),
+    ("out_of_order", "Out of order"),
+)
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if value < 10:
+        return f"{value:.1f} s"
+    return f"{value:.0f} s"
+
+
+def percent(value: float | None) -> int:
+    return 0 if value is None else max(0, min(100, round(value * 100)))
+
+
+def event_text(e: dict) -> str:
+    """One event as a sentence a learner can read."""
+    kind, m, r, attempt, reason = e["kind"], e["message"], e["receiver"], e["attempt"], e["reason"]
+    msg = f"Message {m}" if m is not None else ""
+    who = f" to {r}" if r else ""
+    deliveries = "delivery" if attempt == 1 else "deliveries"
+    texts = {
+        "published": f"{msg} published",
+        "delivered": f"{msg} delivered{who} (delivery {attempt})"
+        + (" — redelivered" if attempt and attempt > 1 else ""),
+        "acked": f"{msg} acknowledged by {r}",
+        "failed": f"{msg} failed at {r} (attempt {attempt})",
+        "delayed": f"{msg} will be retried after a backoff",
+        "ready": f"{msg} is ready again",
+        "requeued": f"{msg} went back to the queue" + (f": {reason}" if reason else ""),
+        "dead_lettered": f"{msg} moved to the dead-letter queue after {attempt} {deliveries}"
+        + (f" ({reason})" if reason else ""),
+        "dropped": f"{msg} dropped" + (f": {reason}" if reason else ""),
+        "refused": f"{msg} refused at publish" + (f": {reason}" if reason else ""),
+        "lost": f"{msg} lost" + (f": {reason}" if reason else ""),
+        "redriven": f"{msg} redriven from the dead-letter queue"
+        + (f" ({reason})" if reason else ""),
+        "duplicate_effect": f"{msg} processed twice by {r}: a duplicate effect",
+        "duplicate_skipped": f"{msg} seen again by {r}, skipped (idempotent)",
+        "ack_rejected": f"Acknowledgement of {msg.lower() or 'a message'} rejected"
+        + (f": {reason}" if reason else ""),
+        "receiver_added": f"Receiver {r} added",
+        "receiver_killed": f"Receiver {r} killed",
+        "receiver_crashed": f"Receiver {r} crashed"
+        + (f" while holding {msg.lower()}" if m else ""),
+        "receiver_revived": f"Receiver {r} is back",
+        "receiver_removed": f"Receiver {r} removed",
+        "death_detected": f"The broker noticed {r} is gone" + (f"; {reason}" if reason else ""),
+        "goal_met": "Goal met!",
+        "profile": "Broker profile changed" + (f" to {reason}" if reason else ""),
+    }
+    if kind.startswith("call_"):
+        outcome = kind.removeprefix("call_").replace("_", " ")
+        return f"Sync call {m if m is not None else ''} {outcome}".replace("  ", " ") + (
+            f": {reason}" if reason else ""
+        )
+    return texts.get(kind, f"{kind.replace('_', ' ')} {msg}".strip())
+
+
+def event_rows(events: list[dict], flt: str) -> list[dict]:
+    group = EVENT_GROUPS.get(flt)
+    rows = [
+        {
+            "seq": e["seq"],
+            "time": f"{e['time']:.1f}",
+            "kind": e["kind"],
+            "text": event_text(e),
+            "message": e["message"],
+        }
+        for e in events
+        if group is None or e["kind"] in group
+    ]
+    rows.reverse()  # newest first
+    return rows
+
+
+def _points(values: list[float], width: int, height: int, top: float) -> str:
+    if not values:
+        return ""
+    n = len(values)
+    step = width / max(1, n - 1)
+    scale = height / top if top else 0
+    return " ".join(f"{i * step:.1f},{height - v * scale:.1f}" for i, v in enumerate(values))
+
+
+def chart_context(series: dict | None, width: int = 300, height: int = 80) -> dict:
+    """Three small line charts as SVG point lists, with their latest values in words."""
+    if not series or not series.get("t"):
+        return {"empty": True, "width": width, "height": height}
+    last = slice(-60, None)
+    depth = [float(v) for v in series["ready"][last]]
+    acked = [float(v) for v in series["acked"][last]]
+    blocked = [float(v or 0) for v in series["sync_blocked"][last]]
+    depth_top = max(1.0, max(depth))
+    acked_top = max(1.0, max(acked))
+    blocked_top = max(1.0, max(blocked))
+    return {
+        "empty": False,
+        "width": width,
+        "height": height,
+        "depth_points": _points(depth, width, height, depth_top),
+        "depth_top": f"{depth_top:.0f}",
+        "depth_now": f"{depth[-1]:.0f}",
+        "acked_points": _points(acked, width, height, acked_top),
+        "acked_top": f"{acked_top:.0f}",
+        "acked_now": f"{acked[-1]:.0f}",
+        "blocked_points": _points(blocked, width, height, blocked_top),
+        "async_points": _points([0.0] * len(blocked), width, height, blocked_top),
+        "blocked_top": f"{blocked_top:.1f}",
+        "blocked_now": f"{blocked[-1]:.1f}",
+        "span": len(depth),
+    }
+
+
+def card(c: dict, now: float | None = None) -> dict:
+    out = dict(c)
+    if "countdown" in c:
+        out["countdown_text"] = seconds(c["countdown"])
+    return out
+
+
+def receiver_context(r: dict, many_queues: bool = False) -> dict:
+    out = dict(r)
+    out["many_queues"] = many_queues
+    out["progress_pct"] = percent(r["progress"])
+    out["mean_time_text"] = f"{r['mean_time']:g}"
+    out["failure_pct"] = percent(r["failure_rate"])
+    out["prefetch_text"] = "no limit" if not r["prefetch"] else str(r["prefetch"])
+    return out
+
+
+def sync_context(s: dict) -> dict:
+    out = dict(s)
+    call = s.get("call")
+    out["waiting"] = call is not None
+    if call:
+        out["waited_text"] = seconds(call["waited"])
+        out["progress_pct"] = percent(call["progress"])
+    out["timeout_text"] = seconds(s["timeout"])
+    out["blocked_text"] = seconds(s["blocked_time"])
+    out["recent_rows"] = [
+        {"id": c["id"], "waited": seconds(c["waited"]), "outcome": c["outcome"]}
+        for c in reversed(s.get("recent", [])[-8:])
+    ]
+    return out
+
+
+def counters_context(view: dict) -> list[dict]:
+    counters = view["counters"]
+    return [{"key": key, "label": label, "value": counters.get(key, 0)} for key, label in COUNTERS]
+
+
+def goal_context(goal: dict | None) -> dict | None:
+    if not goal:
+        return None
+    return {
+        "description": goal["description"],
+        "met": goal["met"],
+        "met_at": seconds(goal["met_at"]) if goal["met_at"] is not None else "",
+        "conditions": goal.get("conditions") or [],
+    }
+
+
+def story_context(story: dict | None) -> dict | None:
+    if story is None:
+        return None
+    message = story.get("message")
+    return {
+        "id": story["id"],
+        "message": message,
+        "state_label": STATE_LABELS.get(message["state"], message["state"])
+        if message
+        else "forgotten (too old)",
+        "events": [
+            {"time": f"{e['time']:.1f}", "text": event_text(e), "kind": e["kind"]}
+            for e in story["events"]
+        ],
+        "complete": story["complete"],
+    }
+
+
+FILTER_CHOICES = list(EVENT_FILTERS.items())

@@ -1,0 +1,74 @@
+// Decoupled playground: the small bits htmx's WebSocket extension does not do by itself.
+// - Number every command (seq) and tag it with the connection it was made on (epoch); a
+//   command queued while the socket was down is dropped instead of replayed later.
+// - Show the connection state in words.
+// - Keep keyboard focus and open <details> when a fragment around them is replaced.
+(function () {
+  "use strict";
+  var seq = 0;
+  var epoch = 0;
+  var open = false;
+
+  function root() { return document.getElementById("pg-root"); }
+
+  function setConn(state, text) {
+    var el = document.getElementById("pg-conn");
+    if (!el) return;
+    el.dataset.state = state;
+    el.querySelector(".conn-text").textContent = text;
+  }
+
+  document.addEventListener("htmx:wsConnecting", function () {
+    setConn("connecting", "Connecting to the simulation…");
+  });
+  document.addEventListener("htmx:wsOpen", function () {
+    epoch += 1;
+    open = true;
+    setConn("open", "Live: connected to the simulation");
+  });
+  document.addEventListener("htmx:wsClose", function () {
+    open = false;
+    setConn("closed", "Disconnected: reconnecting… (your run is saved)");
+  });
+
+  document.addEventListener("htmx:wsConfigSend", function (event) {
+    seq += 1;
+    event.detail.parameters.seq = seq;
+    event.detail.parameters.epoch = open ? epoch : -1;
+  });
+
+  document.addEventListener("htmx:wsBeforeSend", function (event) {
+    try {
+      var sent = JSON.parse(event.detail.message);
+      if (sent.epoch !== epoch) {
+        event.preventDefault();
+        var notice = document.getElementById("pg-notice");
+        if (notice) notice.textContent = "A command made while disconnected was not sent. Try it again now.";
+      }
+    } catch (e) { /* not ours */ }
+  });
+
+  var focusedId = null;
+  var openDetails = [];
+  document.addEventListener("htmx:wsBeforeMessage", function () {
+    var active = document.activeElement;
+    focusedId = active && active.id ? active.id : null;
+    openDetails = Array.prototype.map.call(document.querySelectorAll("#pg-root details[open][id]"), function (d) { return d.id; });
+  });
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    openDetails.forEach(function (id) {
+      var d = document.getElementById(id);
+      if (d) d.open = true;
+    });
+    if (focusedId && (document.activeElement === document.body || !document.activeElement)) {
+      var el = document.getElementById(focusedId);
+      if (el) el.focus({ preventScroll: true });
+    }
+    var share = document.getElementById("share-link");
+    if (share && share.dataset.sharePath && share.value.indexOf("http") !== 0) {
+      share.value = window.location.origin + share.dataset.sharePath;
+      share.focus();
+      share.select();
+    }
+  });
+})();

@@ -1,0 +1,239 @@
+"""The playground's WebSocket consumer, driven like a browser would drive it.
+
+Time is paused first and moved with "step", so every test is deterministic.
+"""
+
+import asyncio
+import html
+import json
+import re
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.sessions.backends.db import SessionStore
+
+from config.asgi import application
+from lessons.models import Learner
+from playground.models import PlaygroundRun
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@database_sync_to_async
+def _learner_cookie() -> tuple[str, str]:
+    learner = Learner.objects.create()
+    session = SessionStore()
+    session["learner_id"] = str(learner.pk)
+    session.create()
+    return str(learner.pk), f"sessionid={session.session_key}"
+
+
+async def _connect(scenario="sandbox", *, cookie=None, origin=b"http://localhost"):
+    if cookie is None:
+        _, cookie = await _learner_cookie()
+    headers = [(b"host", b"localhost"), (b"cookie", cookie.encode())]
+    if origin is not None:
+        headers.append((b"origin", origin))
+    comm = WebsocketCommunicator(application, f"/ws/playground/{scenario}/", headers=headers)
+    connected, code = await comm.connect()
+    return comm, connected, code
+
+
+async def _drain(comm, timeout=0.2, limit=5.0) -> str:
+    """Everything the server sent until it has been quiet for ``timeout`` seconds."""
+    chunks = []
+    deadline = asyncio.get_running_loop().time() + limit
+    while asyncio.get_running_loop().time() < deadline:
+        # receive_nothing waits without cancelling the consumer (receive_from's timeout would)
+        if await comm.receive_nothing(timeout=timeout, interval=0.02):
+            return "".join(chunks)
+        chunks.append(await comm.receive_from())
+    raise AssertionError("the server kept sending: is the clock paused?")
+
+
+async def _send(comm, **frame) -> str:
+    await comm.send_to(text_data=json.dumps(frame))
+    return await _drain(comm)
+
+
+async def _paused(scenario="sandbox", **kw):
+    comm, connected, _ = await _connect(scenario, **kw)
+    assert connected
+    await comm.receive_from(timeout=5)  # the full view
+    await _send(comm, action="pause")
+    return comm
+
+
+def _depth(html: str) -> int:
+    """Messages in the system (ready, in flight, delayed), from the counters panel."""
+    return int(re.search(r"In the system now</dt><dd>(\d+)</dd>", html).group(1))
+
+
+def _time(html: str) -> str:
+    return re.search(r"Simulated time</span> <strong>([\d.]+) s", html).group(1)
+
+
+async def test_connecting_sends_the_full_current_view():
+    comm, connected, _ = await _connect()
+    assert connected
+    first = await comm.receive_from(timeout=5)
+    for fragment in ("pg-clock", "pg-queues", "pg-receivers", "pg-dlq", "pg-counters", "pg-events"):
+        assert f'id="{fragment}"' in first
+    assert 'hx-swap-oob="true"' in first
+    await comm.disconnect()
+
+
+async def test_publishing_grows_the_queue_while_time_is_paused():
+    comm = await _paused()
+    before = _depth(await _send(comm, action="sync"))
+    after = _depth(await _send(comm, action="burst", n="7"))
+    assert after == before + 7
+    await comm.disconnect()
+
+
+async def test_a_killed_receivers_message_is_redelivered_to_the_other_receiver():
+    comm = await _paused()
+    await _send(comm, action="set_receiver", receiver="r1", mean_time="30")
+    await _send(comm, action="set_receiver", receiver="r2", mean_time="30")
+    await _send(comm, action="publish", text="important")
+    html = await _send(comm, action="step", dt="0.1")
+    holder = re.search(r"(r[12])</strong>.{0,400}?Working on #1", html, re.S).group(1)
+    other = "r2" if holder == "r1" else "r1"
+    await _send(comm, action="kill_receiver", receiver=holder)
+    await _send(comm, action="step", dt="10")
+    story = await _send(comm, action="story", message="1")
+    assert re.search(rf"Message 1 delivered to {other} \(delivery 2\) — redelivered", story)
+    assert "lost" not in story.split('id="pg-story"')[1]
+    await comm.disconnect()
+
+
+async def test_a_message_that_always_fails_is_dead_lettered_after_the_limit():
+    comm = await _paused()
+    await _send(comm, action="set_receiver", receiver="r1", failure_rate="1", mean_time="0.1")
+    await _send(comm, action="remove_receiver", receiver="r2")
+    await _send(comm, action="set_retry_policy", kind="none", delivery_limit="3")
+    await _send(comm, action="publish")
+    html = await _send(comm, action="step", dt="5")
+    assert re.search(r"Dead-letter queue <span class=\"depth depth-bad\">1</span>", html)
+    assert "after 3 deliveries" in html
+    await comm.disconnect()
+
+
+BAD_FRAMES = [
+    ("not json at all", "not valid JSON"),
+    ("[1, 2, 3]", "JSON object"),
+    ('{"nope": 1}', "needs an 'action'"),
+    ('{"action": "explode"}', "Unknown action"),
+    ('{"action": "burst", "n": "lots"}', "'n' must be a whole number"),
+    ('{"action": "burst", "n": "5000"}', "between 1 and 50"),
+    ('{"action": "set_speed", "speed": "99"}', "speed"),
+    ('{"action": "kill_receiver", "receiver": "r9"}', "r9"),
+    ('{"action": "burst", "n": "5", "seq": "x"}', "'seq' must be a whole number"),
+    ('{"action": "publish", "text": "' + "x" * 200 + '"}', "too long"),
+    ('{"action": "filter_events", "filter": "secret"}', "Unknown event filter"),
+    ('{"action": "publish", "text": "' + "y" * 5000 + '"}', "too large"),
+]
+
+
+@pytest.mark.parametrize(("frame", "message"), BAD_FRAMES)
+async def test_bad_frames_get_a_clear_error_and_change_nothing(frame, message):
+    comm = await _paused()
+    before = await _send(comm, action="sync")
+    await comm.send_to(text_data=frame)
+    reply = await _drain(comm)
+    assert 'id="pg-notice"' in reply and "notice-error" in reply
+    assert message in html.unescape(reply)
+    after = await _send(comm, action="sync")
+    assert after == before, "a refused frame must not change the simulation"
+    await comm.disconnect()
+
+
+async def test_binary_frames_are_refused_with_an_error_and_the_connection_stays_open():
+    comm = await _paused()
+    await comm.send_to(bytes_data=b"\x00\x01")
+    assert "Only text frames" in await _drain(comm)
+    assert "pg-queues" in await _send(comm, action="sync")
+    await comm.disconnect()
+
+
+async def test_repeated_sequence_numbers_are_ignored():
+    comm = await _paused()
+    base = _depth(await _send(comm, action="sync"))
+    await _send(comm, action="burst", n="3", seq=1)
+    assert await _send(comm, action="burst", n="3", seq=1) == ""
+    assert _depth(await _send(comm, action="sync")) == base + 3
+    await comm.disconnect()
+
+
+async def test_a_flood_of_commands_is_throttled_with_a_message():
+    comm = await _paused()
+    for _ in range(40):
+        await comm.send_to(text_data=json.dumps({"action": "close_story"}))
+    assert "a lot of commands at once" in await _drain(comm)
+    await comm.disconnect()
+
+
+async def test_message_text_is_shown_escaped():
+    comm = await _paused()
+    await _send(comm, action="publish", text="<script>alert(1)</script>")
+    story = await _send(comm, action="story", message="1")
+    assert "<script>alert(1)</script>" not in story
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in story
+    await comm.disconnect()
+
+
+async def test_a_foreign_origin_is_refused():
+    comm, connected, _ = await _connect(origin=b"http://evil.example")
+    assert not connected
+    await comm.disconnect()
+
+
+async def test_without_a_learner_session_the_socket_is_closed():
+    comm, connected, code = await _connect(cookie="sessionid=nonsense")
+    assert not connected
+    await comm.disconnect()
+
+
+async def test_an_unknown_scenario_is_refused():
+    comm, connected, _ = await _connect("no-such-scenario")
+    assert not connected
+    await comm.disconnect()
+
+
+async def test_state_is_saved_on_disconnect_and_resumed_on_reconnect():
+    learner_id, cookie = await _learner_cookie()
+    comm = await _paused(cookie=cookie)
+    await _send(comm, action="burst", n="4")
+    await _send(comm, action="step", dt="0.5")
+    before = await _send(comm, action="sync")
+    await comm.disconnect()
+    saved = await database_sync_to_async(PlaygroundRun.objects.get)(learner_id=learner_id)
+    assert saved.state["paused"] is True
+    comm, connected, _ = await _connect(cookie=cookie)
+    assert connected
+    again = await comm.receive_from(timeout=5)
+    assert _depth(again) == _depth(before)
+    assert _time(again) == _time(before)
+    await comm.disconnect()
+
+
+async def test_one_learner_never_sees_another_learners_run():
+    comm_a = await _paused()
+    await _send(comm_a, action="burst", n="9")
+    depth_a = _depth(await _send(comm_a, action="sync"))
+    comm_b = await _paused()
+    depth_b = _depth(await _send(comm_b, action="sync"))
+    assert depth_a == depth_b + 9
+    await comm_a.disconnect()
+    await comm_b.disconnect()
+
+
+async def test_the_clock_runs_and_sends_updates_when_not_paused():
+    comm, connected, _ = await _connect()
+    await comm.receive_from(timeout=5)
+    await comm.send_to(text_data=json.dumps({"action": "burst", "n": "3"}))
+    update = await comm.receive_from(timeout=2)
+    update = await comm.receive_from(timeout=2)
+    assert 'id="pg-clock"' in update
+    await comm.disconnect()
