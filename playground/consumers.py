@@ -18,7 +18,7 @@ from playground import runs
 from playground.catalog import scenario_names
 from playground.live import MIN_UPDATE_INTERVAL, LiveSession
 
-SAVE_INTERVAL = 5.0  # seconds between saves while the simulation changes
+SAVE_INTERVAL = 10.0  # seconds between saves while the simulation changes (and on disconnect)
 SESSION_LEARNER_KEY = "learner_id"
 
 

@@ -16,6 +16,7 @@ from playground.engine import CommandError, Simulation, load_scenario
 from playground.protocol import EVENT_FILTERS, FrameError, Request, engine_command, parse_frame
 
 THROTTLED = "That was a lot of commands at once. Give the simulation a moment, then try again."
+VIEW_EVENTS = 30  # events shown in the log
 MIN_UPDATE_INTERVAL = 0.1  # seconds: at most 10 updates a second
 NARRATION_INTERVAL = 2.0  # seconds between two spoken summaries, so they stay readable
 COMMANDS_PER_SECOND = 8  # sustained rate a learner may send; bursts up to COMMAND_BURST
@@ -83,12 +84,30 @@ class LiveSession:
         self.narrated_at = 0.0
         self.share_slug: str | None = None
         self.dirty = False  # changed since the last save
+        self._cache: dict[str, tuple] = {}
+        self._rows: dict[int, dict] = {}  # event seq -> its log row, worded once
 
     # ----- contexts -----------------------------------------------------------------------
 
+    def _cached(self, name: str, key, build):
+        """Recompute a costly context part only when its key (what it depends on) changed."""
+        hit = self._cache.get(name)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        value = build()
+        self._cache[name] = (key, value)
+        return value
+
     def contexts(self) -> dict[str, dict]:
-        """The template context of every fragment, from one engine view."""
-        view = self.sim.view()
+        """The template context of every fragment, from one engine view.
+
+        Charts change once a simulated second and the log only with new events, so those
+        parts are rebuilt only then: this runs up to ten times a second per playground.
+        """
+        sim = self.sim
+        seq = sim.event_seq
+        buckets = sim.metrics.buckets
+        view = sim.view(series=False, events=0)
         many_queues = len(view["queues"]) > 1
         receivers = [P.receiver_context(r, many_queues) for r in view["receivers"]]
         queues = [
@@ -99,7 +118,23 @@ class LiveSession:
             }
             for q in view["queues"]
         ]
-        story = self.sim.story(self.story_id) if self.story_id is not None else None
+        story = self._cached(
+            "story",
+            (self.story_id, seq),
+            lambda: sim.story(self.story_id) if self.story_id is not None else None,
+        )
+        charts = self._cached(
+            "charts",
+            (len(buckets), buckets[-1][0] if buckets else None),
+            lambda: P.chart_context(sim.metrics.series()),
+        )
+        rows = self._cached(
+            "events",
+            (seq, self.event_filter),
+            lambda: P.event_rows(
+                sim.events_since(seq - VIEW_EVENTS), self.event_filter, self._rows
+            ),
+        )
         return {
             "clock": {
                 "time": f"{view['time']:.1f}",
@@ -129,9 +164,9 @@ class LiveSession:
                 },
                 "in_system": view["in_system"],
             },
-            "charts": P.chart_context(view.get("metrics")),
+            "charts": charts,
             "events": {
-                "rows": P.event_rows(view["recent_events"], self.event_filter),
+                "rows": rows,
                 "filter": self.event_filter,
                 "filters": P.FILTER_CHOICES,
             },

@@ -111,21 +111,33 @@ def event_text(e: dict) -> str:
     return texts.get(kind, f"{kind.replace('_', ' ')} {msg}".strip())
 
 
-def event_rows(events: list[dict], flt: str) -> list[dict]:
+def event_rows(events: list[dict], flt: str, cache: dict | None = None) -> list[dict]:
+    """The log's rows, newest first. ``cache`` (seq -> row) saves re-wording old events."""
+    cache = {} if cache is None else cache
     group = EVENT_GROUPS.get(flt)
-    rows = [
-        {
-            "seq": e["seq"],
-            "time": f"{e['time']:.1f}",
-            "kind": e["kind"],
-            "text": event_text(e),
-            "message": e["message"],
-        }
-        for e in events
-        if group is None or e["kind"] in group
-    ]
-    rows.reverse()  # newest first
+    rows = []
+    for e in events:
+        if group is not None and e["kind"] not in group:
+            continue
+        row = cache.get(e["seq"])
+        if row is None:
+            row = cache[e["seq"]] = _row(e)
+        rows.append(row)
+    if len(cache) > 200:  # keep only recent rows
+        for seq in sorted(cache)[:-100]:
+            del cache[seq]
+    rows.reverse()
     return rows
+
+
+def _row(e: dict) -> dict:
+    return {
+        "seq": e["seq"],
+        "time": f"{e['time']:.1f}",
+        "kind": e["kind"],
+        "text": event_text(e),
+        "message": e["message"],
+    }
 
 
 def _points(values: list[float], width: int, height: int, top: float) -> str:

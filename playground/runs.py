@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 
+from django.utils import timezone
+
 from playground.engine import Simulation
 from playground.models import PlaygroundRun, SharedRun
 
@@ -26,9 +28,15 @@ def run_load(*, learner_id, scenario: str) -> Simulation:
 
 
 def run_save(*, learner_id, scenario: str, sim: Simulation) -> None:
-    PlaygroundRun.objects.update_or_create(
-        learner_id=learner_id, scenario=scenario, defaults={"state": sim.to_dict()}
+    """Write the simulation's whole state (one UPDATE; the row is made on first load)."""
+    state = sim.to_dict()
+    updated = PlaygroundRun.objects.filter(learner_id=learner_id, scenario=scenario).update(
+        state=state, updated_at=timezone.now()
     )
+    if not updated:
+        PlaygroundRun.objects.update_or_create(
+            learner_id=learner_id, scenario=scenario, defaults={"state": state}
+        )
 
 
 def run_reset(*, learner_id, scenario: str, seed: int | None = None) -> Simulation:
