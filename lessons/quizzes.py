@@ -45,6 +45,14 @@ class Question:
     step: int = 0  # predictions: the lesson step that asks it
 
     @property
+    def see_it_url(self) -> str:
+        """Where "see it happen" leads: the myth's experiment if it has one, else its scenario."""
+        from playground.engine.experiments import experiment_for_myth
+
+        exp = experiment_for_myth(self.id) if self.kind == "myth" else None
+        return f"/experiments/{exp.id}/" if exp else f"/playground/{self.scenario}/"
+
+    @property
     def correct_choice(self) -> Choice:
         return next(c for c in self.choices if c.correct)
 

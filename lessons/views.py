@@ -10,6 +10,8 @@ from lessons.content import get_step, get_steps
 from lessons.forms import StepDoneForm
 from lessons.progress import learner_get, lesson_progress, step_set_done, step_visit
 from lessons.quiz_views import prediction_context
+from playground.engine.experiments import experiments_for_step
+from playground.views import experiment_blocks
 
 
 @require_GET
@@ -46,6 +48,7 @@ def step_detail(request: HttpRequest, number: int) -> HttpResponse:
             "next": get_step(number + 1),
             "nav": "lesson",
             **prediction_context(request, step.number),
+            "experiments": experiment_blocks(request, experiments_for_step(step.number)),
         },
     )
 

@@ -14,9 +14,9 @@ import time
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from playground import runs
+from playground import experiment_runs, runs
 from playground.catalog import scenario_names
-from playground.live import MIN_UPDATE_INTERVAL, LiveSession
+from playground.live import MIN_UPDATE_INTERVAL, ExperimentSession, LiveSession
 
 SAVE_INTERVAL = 10.0  # seconds between saves while the simulation changes (and on disconnect)
 SESSION_LEARNER_KEY = "learner_id"
@@ -88,3 +88,39 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
     async def send_all(self, fragments: list[str]) -> None:
         if fragments:
             await self.send(text_data="".join(fragments))
+
+
+class ExperimentConsumer(PlaygroundConsumer):
+    """An experiment's embedded run: the learner's own ExperimentRun, decided by the engine."""
+
+    async def connect(self) -> None:
+        session = self.scope.get("session")
+        self.learner_id = session.get(SESSION_LEARNER_KEY) if session is not None else None
+        self.run_id = self.scope["url_route"]["kwargs"]["run_id"]
+        loaded = None
+        if self.learner_id:
+            loaded = await database_sync_to_async(experiment_runs.experiment_load)(
+                learner_id=self.learner_id, run_id=self.run_id
+            )
+        if loaded is None:
+            await self.close(code=4404)  # not this learner's run, or no such run
+            return
+        self.session = ExperimentSession(*loaded)
+        await self.accept()
+        await self.send_all(self.session.full())
+        self.task = asyncio.create_task(self.run_clock())
+
+    async def send_all(self, fragments: list[str]) -> None:
+        await super().send_all(fragments)
+        if self.session is not None and self.session.newly_decided:
+            session = self.session
+            session.run = await database_sync_to_async(experiment_runs.experiment_record)(
+                run_id=self.run_id, exp=session.exp, sim=session.sim, result=session.result
+            )
+            await super().send_all(session.render_changed(force_keys=("experiment",)))
+
+    async def save(self) -> None:
+        self.session.dirty = False
+        await database_sync_to_async(experiment_runs.experiment_save_state)(
+            run_id=self.run_id, sim=self.session.sim
+        )

@@ -13,9 +13,11 @@ from django.template.loader import render_to_string
 
 from playground import presenters as P
 from playground.engine import CommandError, Simulation, load_scenario
+from playground.engine import experiments as X
 from playground.protocol import EVENT_FILTERS, FrameError, Request, engine_command, parse_frame
 
 THROTTLED = "That was a lot of commands at once. Give the simulation a moment, then try again."
+NOT_IN_EXPERIMENT = "Experiments restart from a new prediction: commit one below to run again."
 VIEW_EVENTS = 30  # events shown in the log
 MIN_UPDATE_INTERVAL = 0.1  # seconds: at most 10 updates a second
 NARRATION_INTERVAL = 2.0  # seconds between two spoken summaries, so they stay readable
@@ -174,33 +176,37 @@ class LiveSession:
             "story": {"story": P.story_context(story)},
         }
 
+    def visible_contexts(self) -> dict[str, dict]:
+        """The contexts of the fragments this page shows (all of them, in the playground)."""
+        return self.contexts()
+
     def page_context(self) -> dict:
         """Everything the full page needs for its first HTTP render: the same fragments."""
-        contexts = self.contexts()
+        contexts = self.visible_contexts()
         pieces = {
             key: render_to_string(_template(key), ctx)
             for key, ctx in contexts.items()
             if not key.startswith("rlive:")
         }
-        return {"info": self.info, "pieces": pieces, "profile": contexts["broker"]["profile"]}
+        return {"info": self.info, "pieces": pieces, "profile": self.sim.view(False, 0)["profile"]}
 
     # ----- rendering ----------------------------------------------------------------------
 
-    def render_changed(self, *, force: bool = False) -> list[str]:
+    def render_changed(self, *, force: bool = False, force_keys: tuple = ()) -> list[str]:
         """Render only fragments whose data changed since they were last sent.
 
         A receiver's live status (progress, what it holds) is its own small fragment, so the
         receiver's controls are not replaced, and lose no focus, while it works.
         """
         out = []
-        contexts = self.contexts()
+        contexts = self.visible_contexts()
         container_sent = False
         for key, ctx in contexts.items():
             signature = _signature(key, ctx)
             if key.startswith("rlive:") and container_sent:
                 self.sent[key] = signature  # already inside the receivers container
                 continue
-            if not force and self.sent.get(key) == signature:
+            if not force and key not in force_keys and self.sent.get(key) == signature:
                 continue
             self.sent[key] = signature
             container_sent = container_sent or key == "receivers"
@@ -345,3 +351,79 @@ def _signature(key: str, ctx: dict):
             [tuple(r[k] for k in RECEIVER_CONTROL_FIELDS) for r in ctx["receivers"]],
         )
     return ctx
+
+
+class ExperimentSession(LiveSession):
+    """An experiment's embedded live run: the same engine and fragments, fewer of them, and
+    a clock that stops exactly when the experiment's question is decided."""
+
+    SHOWN = ("clock", "sync", "queues", "receivers", "dlq", "counters", "experiment")
+
+    def __init__(self, exp, run, sim: Simulation, **kw) -> None:
+        super().__init__(exp.scenario, sim, **kw)
+        self.exp = exp
+        self.run = run
+        self.result = None
+        if X.is_decided(exp, sim):
+            self.result = X.measure(exp, sim)
+
+    def contexts(self) -> dict[str, dict]:
+        contexts = super().contexts()
+        contexts["experiment"] = experiment_status(self.exp, self.run, self.result, live=True)
+        return contexts
+
+    def visible_contexts(self) -> dict[str, dict]:
+        return {
+            k: v for k, v in self.contexts().items() if k in self.SHOWN or k.startswith("rlive:")
+        }
+
+    def tick(self, wall_seconds: float) -> list[str]:
+        if self.result is None and not self.sim.paused and wall_seconds > 0:
+            if X.advance(self.exp, self.sim, wall_seconds * self.sim.speed):
+                self.result = X.measure(self.exp, self.sim)
+                self.sim.paused = True  # the question is decided: the clock stops here
+            self.dirty = True
+        out = self.render_changed()
+        narration = self.narrate()
+        if narration:
+            out.append(narration)
+        return out
+
+    def _handle_ui(self, request: Request) -> Outcome:
+        if request.action in ("reset", "share"):
+            return Outcome([self.notice(NOT_IN_EXPERIMENT)])
+        return super()._handle_ui(request)
+
+    @property
+    def newly_decided(self) -> bool:
+        return self.result is not None and self.run.decided_at is None
+
+
+def experiment_status(exp, run, result=None, *, live: bool) -> dict:
+    """What the experiment's status box shows: the prediction, and once decided, the result.
+
+    ``result`` is the engine's Result in a live run; a stored run carries its own result.
+    """
+    decided = result is not None or run.decided_at is not None
+    if result is not None:
+        result_text = result.display
+        correct = X.is_correct(exp, run.prediction, result)
+        explanation = X.explain(exp, result)
+    else:
+        result_text, correct, explanation = run.result_text, run.correct, run.explanation
+    return {
+        "exp": exp,
+        "run_id": run.pk,
+        "variation": run.variation,
+        "live": live,
+        "decided": decided,
+        "prediction_text": X.choice_text(exp, run.prediction)
+        if exp.answer == "choice"
+        else run.prediction,
+        "result_text": result_text if decided else "",
+        "correct": correct if decided else None,
+        "explanation": explanation if decided else "",
+    }
+
+
+FRAGMENT_TEMPLATES["experiment"] = "playground/_experiment_status.html"

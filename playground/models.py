@@ -35,3 +35,27 @@ class SharedRun(models.Model):
 
     def __str__(self) -> str:
         return f"shared {self.scenario} run {self.slug}"
+
+
+class ExperimentRun(models.Model):
+    """One go at an experiment: the learner's committed prediction, then what the engine showed."""
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="experiment_runs")
+    experiment = models.CharField(max_length=60)
+    prediction = models.CharField(max_length=40)  # an integer or a choice id, as committed
+    seed = models.BigIntegerField()
+    variation = models.BooleanField(default=False)  # the "change one knob" re-run
+    state = models.JSONField(null=True, blank=True)  # the live simulation, saved like a run
+    result = models.CharField(max_length=40, blank=True)  # the engine's answer once decided
+    result_text = models.CharField(max_length=200, blank=True)
+    explanation = models.TextField(blank=True)
+    correct = models.BooleanField(null=True)  # None until decided
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["learner", "experiment"])]
+
+    def __str__(self) -> str:
+        return f"{self.experiment} run {self.pk}"

@@ -2,8 +2,9 @@
 
 from django.urls import path
 
-from playground.consumers import PlaygroundConsumer
+from playground.consumers import ExperimentConsumer, PlaygroundConsumer
 
 websocket_urlpatterns = [
     path("ws/playground/<slug:scenario>/", PlaygroundConsumer.as_asgi()),
+    path("ws/experiment/<int:run_id>/", ExperimentConsumer.as_asgi()),
 ]

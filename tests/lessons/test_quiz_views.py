@@ -53,7 +53,7 @@ def _reveal_present(body: str, question) -> None:
     assert 'id="reveal"' in body
     assert escape(question.explanation) in body
     assert escape(question.why_it_matters) in body
-    assert f'href="/playground/{question.scenario}/"' in body
+    assert f'href="{question.see_it_url}"' in body  # its experiment, or else its scenario
 
 
 def _start(client, slug="myths") -> QuizAttempt:

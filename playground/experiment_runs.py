@@ -1,0 +1,110 @@
+"""Services for experiments: commit a prediction, record what the engine decided, summarise.
+
+The engine decides every outcome (``playground.engine.experiments``); this module only stores
+predictions and results against the anonymous learner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from lessons.models import Learner
+from playground.engine import Simulation
+from playground.engine import experiments as X
+from playground.models import ExperimentRun
+from playground.runs import new_seed
+
+EXPERIMENT_SPEED = 2.0
+
+
+def experiment_predict(
+    *, learner: Learner, exp: X.Experiment, raw: str, variation: bool = False
+) -> ExperimentRun:
+    """Commit a prediction and set up a fresh run (new seed). Raises ExperimentError."""
+    value = X.parse_prediction(exp, raw)
+    seed = new_seed()
+    sim = X.build_simulation(exp, seed, variation=variation)
+    sim.speed = EXPERIMENT_SPEED  # the answer comes while the learner watches; they can slow it
+    return ExperimentRun.objects.create(
+        learner=learner,
+        experiment=exp.id,
+        prediction=str(value),
+        seed=seed,
+        variation=variation,
+        state=sim.to_dict(),
+    )
+
+
+def experiment_latest(*, learner: Learner | None, experiment_id: str) -> ExperimentRun | None:
+    if learner is None:
+        return None
+    return (
+        ExperimentRun.objects.filter(learner=learner, experiment=experiment_id)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def experiment_run_get(*, learner_id, run_id: int) -> ExperimentRun | None:
+    """A learner's own run; never another learner's."""
+    return ExperimentRun.objects.filter(pk=run_id, learner_id=learner_id).first()
+
+
+def experiment_load(*, learner_id, run_id: int):
+    """(experiment, run, live simulation) for the learner's own run, or None."""
+    run = experiment_run_get(learner_id=learner_id, run_id=run_id)
+    if run is None:
+        return None
+    try:
+        exp = X.get_experiment(run.experiment)
+        sim = (
+            Simulation.from_dict(run.state)
+            if run.state
+            else X.build_simulation(exp, run.seed, variation=run.variation)
+        )
+    except (X.ExperimentError, KeyError, TypeError, ValueError):
+        return None
+    return exp, run, sim
+
+
+def experiment_save_state(*, run_id: int, sim) -> None:
+    ExperimentRun.objects.filter(pk=run_id).update(state=sim.to_dict())
+
+
+def experiment_record(*, run_id: int, exp: X.Experiment, sim, result: X.Result) -> ExperimentRun:
+    """Store the engine's answer beside the prediction (once; later calls change nothing)."""
+    run = ExperimentRun.objects.get(pk=run_id)
+    if run.decided_at is not None:
+        return run
+    run.state = sim.to_dict()
+    run.result = str(result.value)
+    run.result_text = result.display
+    run.explanation = X.explain(exp, result)
+    run.correct = X.is_correct(exp, run.prediction, result)
+    run.decided_at = timezone.now()
+    run.save()
+    return run
+
+
+@dataclass(frozen=True)
+class ExperimentStats:
+    tried: int  # experiments with at least one decided run
+    right: int  # experiments whose latest decided run was predicted right
+    total: int
+
+
+def experiment_stats(*, learner: Learner | None) -> ExperimentStats:
+    total = len(X.load_experiments())
+    if learner is None:
+        return ExperimentStats(0, 0, total)
+    latest: dict[str, bool] = {}
+    decided = ExperimentRun.objects.filter(learner=learner, decided_at__isnull=False)
+    for run in decided.order_by("decided_at", "id"):
+        latest[run.experiment] = bool(run.correct)
+    return ExperimentStats(tried=len(latest), right=sum(latest.values()), total=total)
+
+
+def prediction_text(exp: X.Experiment, value: str) -> str:
+    return X.choice_text(exp, value) if exp.answer == "choice" else value

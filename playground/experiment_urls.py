@@ -1,0 +1,10 @@
+from django.urls import path
+
+from playground import views
+
+app_name = "experiments"
+
+urlpatterns = [
+    path("<slug:experiment_id>/", views.experiment_page, name="detail"),
+    path("<slug:experiment_id>/predict/", views.experiment_predict, name="predict"),
+]
