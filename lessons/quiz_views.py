@@ -28,6 +28,7 @@ from lessons.forms import AnswerForm
 from lessons.models import QuizAttempt
 from lessons.progress import SESSION_KEY, learner_get, lesson_progress
 from lessons.quizzes import CONFIDENCE_CHOICES, get_prediction, get_quizzes, get_takeaways
+from playground.experiment_runs import experiment_stats
 
 QUIZ_TITLES = {REVIEW: "Review what you missed"}
 
@@ -248,6 +249,7 @@ def takeaways(request: HttpRequest) -> HttpResponse:
             "scores": quiz_scores(learner=learner),
             "predictions": prediction_records(learner=learner),
             "due": review_due(learner=learner),
+            "experiments": experiment_stats(learner=learner),
             "nav": "lesson",
         },
     )

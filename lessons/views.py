@@ -11,6 +11,7 @@ from lessons.forms import StepDoneForm
 from lessons.progress import learner_get, lesson_progress, step_set_done, step_visit
 from lessons.quiz_views import prediction_context
 from playground.engine.experiments import experiments_for_step
+from playground.experiment_runs import experiment_stats
 from playground.views import experiment_blocks
 
 
@@ -65,6 +66,7 @@ def progress_page(request: HttpRequest) -> HttpResponse:
             "predictions": prediction_records(learner=learner),
             "due": review_due(learner=learner),
             "was_reset": request.GET.get("reset") == "1",
+            "experiments": experiment_stats(learner=learner),
             "nav": "progress",
         },
     )

@@ -1,0 +1,146 @@
+"""Experiments in the site: commit a prediction, run it live, see it beside the engine's answer."""
+
+import asyncio
+import json
+import re
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from config.asgi import application
+from playground.engine import experiments as X
+from playground.models import ExperimentRun
+
+EXP = "step6-dead-letters"
+
+
+@pytest.fixture
+def exp():
+    return X.get_experiment(EXP)
+
+
+@pytest.mark.django_db
+def test_the_step_shows_the_experiment_but_not_its_answer_before_committing(client, exp):
+    body = client.get("/steps/6/").content.decode()
+    assert exp.question in body and exp.setup_text in body
+    assert "Commit and run the experiment" in body
+    assert "dead-lettered: delivery limit" not in body  # the explanation waits for the run
+    assert "The simulation showed" not in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("value", "message"), [("", "give an answer"), ("51", "from 0 to 50"), ("lots", "whole number")]
+)
+def test_a_bad_prediction_gets_a_clear_error_and_stores_nothing(client, value, message):
+    data = {"prediction": value, "variation": "0", "next": "/steps/6/"}
+    response = client.post(f"/experiments/{EXP}/predict/", data, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not ExperimentRun.objects.exists()
+    assert client.post(f"/experiments/{EXP}/predict/", data).status_code == 400
+
+
+@pytest.mark.django_db
+def test_tampered_or_unknown_experiment_posts_are_refused(client):
+    bad_flag = {"prediction": "5", "variation": "2"}
+    assert client.post(f"/experiments/{EXP}/predict/", bad_flag).status_code == 400
+    assert client.post("/experiments/nope/predict/", {"prediction": "5"}).status_code == 404
+    assert client.get("/experiments/nope/").status_code == 404
+    assert not ExperimentRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_prediction_without_csrf_token_is_refused():
+    csrf_client = Client(enforce_csrf_checks=True)
+    response = csrf_client.post(f"/experiments/{EXP}/predict/", {"prediction": "5"})
+    assert response.status_code == 403
+    assert not ExperimentRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_committing_starts_a_live_run_in_place(client):
+    data = {"prediction": "4", "variation": "0", "next": "/steps/6/"}
+    response = client.post(f"/experiments/{EXP}/predict/", data)
+    assert response.status_code == 302 and response["Location"] == f"/steps/6/#experiment-{EXP}"
+    run = ExperimentRun.objects.get()
+    assert run.prediction == "4" and run.decided_at is None
+    body = client.get("/steps/6/").content.decode()
+    assert f'ws-connect="/ws/experiment/{run.pk}/"' in body
+    assert "Your prediction: <strong>4</strong>" in body
+    fragment = client.post(
+        f"/experiments/{EXP}/predict/", data, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "<html" not in fragment and 'ws-connect="/ws/experiment/' in fragment
+
+
+@pytest.mark.django_db
+def test_a_myth_reveal_links_to_its_experiment(client):
+    exp = X.experiment_for_myth("order-is-automatic")
+    assert exp is not None
+    from lessons.quizzes import get_quizzes
+
+    question = get_quizzes()["myths"].question("order-is-automatic")
+    assert question.see_it_url == f"/experiments/{exp.id}/"
+    assert client.get(question.see_it_url).status_code == 200
+
+
+# ----- the live run over the WebSocket ------------------------------------------------------
+
+
+async def _connect(client: Client, run_id: int):
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    headers = [
+        (b"host", b"localhost"),
+        (b"origin", b"http://localhost"),
+        (b"cookie", cookie.encode()),
+    ]
+    comm = WebsocketCommunicator(application, f"/ws/experiment/{run_id}/", headers=headers)
+    connected, _ = await comm.connect()
+    return comm, connected
+
+
+async def _until(comm, pattern: str, limit: float = 20.0) -> str:
+    seen = ""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while loop.time() < deadline:
+        if await comm.receive_nothing(timeout=0.2, interval=0.02):
+            continue
+        seen += await comm.receive_from()
+        if re.search(pattern, seen, re.S):
+            return seen
+    raise AssertionError(f"never saw {pattern!r}")
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_engine_decides_and_the_result_sits_beside_the_prediction():
+    client = Client()
+    await database_sync_to_async(client.post)(
+        f"/experiments/{EXP}/predict/", {"prediction": "3", "variation": "0"}
+    )
+    run = await database_sync_to_async(ExperimentRun.objects.get)()
+    comm, connected = await _connect(client, run.pk)
+    assert connected
+    await comm.send_to(text_data=json.dumps({"action": "set_speed", "speed": "4"}))
+    html = await _until(comm, r"The simulation showed</dt><dd>5 ")
+    assert "You predicted</dt><dd>3</dd>" in html
+    assert "delivery limit 3" in html and "Not what you predicted" in html
+    await comm.disconnect()
+    run = await database_sync_to_async(ExperimentRun.objects.get)()
+    assert run.result == "5" and run.correct is False and run.decided_at is not None
+    body = (await database_sync_to_async(client.get)("/progress/")).content.decode()
+    assert "1 of" in body and "Experiments" in body
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_another_learner_cannot_open_someone_elses_run():
+    owner, other = Client(), Client()
+    await database_sync_to_async(owner.post)(f"/experiments/{EXP}/predict/", {"prediction": "5"})
+    await database_sync_to_async(other.get)("/steps/1/")  # the other learner has a session too
+    run = await database_sync_to_async(ExperimentRun.objects.get)()
+    comm, connected = await _connect(other, run.pk)
+    assert not connected
+    await comm.disconnect()
