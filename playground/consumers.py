@@ -43,12 +43,15 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         self.task = asyncio.create_task(self.run_clock())
 
     async def disconnect(self, code: int) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
-        if self.session is not None:
-            await self.save()
+        """Stop the clock and save, however the clock task ended (cancelled or failed)."""
+        try:
+            if self.task is not None:
+                self.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await self.task
+        finally:
+            if self.session is not None:
+                await self.save()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.session is None:
@@ -73,7 +76,10 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         while True:
             await asyncio.sleep(MIN_UPDATE_INTERVAL)
             now = time.monotonic()
-            await self.send_all(self.session.tick(now - last))
+            try:
+                await self.send_all(self.session.tick(now - last))
+            except Exception:  # the socket closed under us: disconnect() saves the run
+                return
             last = now
             if now - last_save >= SAVE_INTERVAL and self.session.dirty:
                 last_save = now

@@ -237,3 +237,24 @@ async def test_the_clock_runs_and_sends_updates_when_not_paused():
     update = await comm.receive_from(timeout=2)
     assert 'id="pg-clock"' in update
     await comm.disconnect()
+
+
+async def test_the_run_is_saved_even_when_the_clock_failed_on_a_closed_socket():
+    """A reload can close the socket while the clock is sending; nothing may be lost then."""
+    from playground.consumers import PlaygroundConsumer
+
+    consumer = PlaygroundConsumer()
+    saved = []
+
+    async def failing_clock():
+        raise RuntimeError("Attempt to send on a closed protocol")
+
+    async def save():
+        saved.append(True)
+
+    consumer.session = object()
+    consumer.task = asyncio.ensure_future(failing_clock())
+    await asyncio.sleep(0)
+    consumer.save = save
+    await consumer.disconnect(1001)
+    assert saved == [True]
