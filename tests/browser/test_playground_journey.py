@@ -318,3 +318,12 @@ def test_sandbox_fits_a_390px_screen_without_sideways_scrolling(browser: Browser
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
     finally:
         context.close()
+
+
+def test_the_event_log_can_be_filtered_by_kind(page: Page):
+    page.goto("/playground/sandbox/")
+    expect(page.locator("#pg-conn")).to_have_attribute("data-state", "open", timeout=15_000)
+    page.locator("#event-filter").select_option("dead")
+    expect(page.locator("#pg-events")).to_contain_text("No events of this kind yet", timeout=10_000)
+    page.locator("#event-filter").select_option("all")
+    expect(page.locator("#pg-events .ev").first).to_be_visible(timeout=10_000)
