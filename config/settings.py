@@ -91,8 +91,8 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'decoupled.sqlite3'}",
-        # Tests close connections at once, so test databases can be dropped cleanly.
-        conn_max_age=0 if TESTING else int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+        # 0: Django's advice under ASGI (each request runs in its own thread).
+        conn_max_age=0 if TESTING else int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -33,6 +33,14 @@ def question_for_key(key: str) -> tuple[Quiz, Question]:
     return quiz, question
 
 
+def _known(key: str) -> bool:
+    try:
+        question_for_key(key)
+    except KeyError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Committed:
     """The result of committing an answer."""
@@ -69,9 +77,17 @@ def attempt_start(*, learner: Learner, quiz: str, seed: int | None = None) -> Qu
             rng.shuffle(ids)
         choice_orders[key] = ids
     number = previous.number + 1 if previous else 1
-    return QuizAttempt.objects.create(
-        learner=learner, quiz=quiz, number=number, question_keys=keys, choice_orders=choice_orders
-    )
+    try:
+        with transaction.atomic():
+            return QuizAttempt.objects.create(
+                learner=learner,
+                quiz=quiz,
+                number=number,
+                question_keys=keys,
+                choice_orders=choice_orders,
+            )
+    except IntegrityError:  # a double submit started this attempt a moment ago: use it
+        return QuizAttempt.objects.get(learner=learner, quiz=quiz, number=number)
 
 
 def attempt_latest(*, learner: Learner | None, quiz: str) -> QuizAttempt | None:
@@ -234,6 +250,7 @@ def attempt_result(attempt: QuizAttempt) -> AttemptResult:
     rows = [
         ResultRow(key=key, question=question_for_key(key)[1], answer=answers.get(key))
         for key in attempt.question_keys
+        if _known(key)  # a question removed from the content since is skipped
     ]
     rank = {
         id(r): (0 if r.confident_miss else 1 if r.answer and not r.answer.correct else 2)

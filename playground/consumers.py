@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 
 from channels.db import database_sync_to_async
@@ -18,6 +19,8 @@ from playground import experiment_runs, runs
 from playground.catalog import scenario_names
 from playground.live import MIN_UPDATE_INTERVAL, ExperimentSession, LiveSession
 
+logger = logging.getLogger(__name__)
+FRAME_FAILED = "Something went wrong handling that; nothing was changed. Please try again."
 SAVE_INTERVAL = 10.0  # seconds between saves while the simulation changes (and on disconnect)
 SESSION_LEARNER_KEY = "learner_id"
 
@@ -56,7 +59,12 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.session is None:
             return
-        outcome = self.session.handle(text_data)
+        try:
+            outcome = self.session.handle(text_data)
+        except Exception:  # a bug must not take the run down: say so, change nothing more
+            logger.exception("playground frame failed")
+            await self.send_all([self.session.notice(FRAME_FAILED)])
+            return
         await self.send_all(outcome.fragments)
         if outcome.effect == "reset":
             sim = await database_sync_to_async(runs.run_reset)(
@@ -83,7 +91,11 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
             last = now
             if now - last_save >= SAVE_INTERVAL and self.session.dirty:
                 last_save = now
-                await self.save()
+                try:
+                    await self.save()
+                except Exception:  # keep the clock going; the next save tries again
+                    logger.exception("saving a playground run failed")
+                    self.session.dirty = True
 
     async def save(self) -> None:
         self.session.dirty = False

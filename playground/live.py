@@ -17,7 +17,13 @@ from playground.engine import experiments as X
 from playground.protocol import EVENT_FILTERS, FrameError, Request, engine_command, parse_frame
 
 THROTTLED = "That was a lot of commands at once. Give the simulation a moment, then try again."
-NOT_IN_EXPERIMENT = "Experiments restart from a new prediction: commit one below to run again."
+NOT_IN_EXPERIMENT = (
+    "An experiment keeps its setup until the question is decided; only pause, resume, step "
+    "and speed work here. Open the full playground to change knobs."
+)
+EXPERIMENT_ACTIONS = frozenset(
+    {"pause", "resume", "step", "set_speed", "story", "close_story", "filter_events", "sync"}
+)
 VIEW_EVENTS = 30  # events shown in the log
 MIN_UPDATE_INTERVAL = 0.1  # seconds: at most 10 updates a second
 NARRATION_INTERVAL = 2.0  # seconds between two spoken summaries, so they stay readable
@@ -147,7 +153,11 @@ class LiveSession:
             "sender": {"rate": f"{view['sender']['rate']:g}"},
             "sync": {"sync": P.sync_context(view["sync"])},
             "queues": {"queues": queues, "many": len(queues) > 1},
-            "receivers": {"receivers": receivers, "queues": [q["name"] for q in view["queues"]]},
+            "receivers": {
+                "receivers": receivers,
+                "queues": [q["name"] for q in view["queues"]],
+                "interactive": True,
+            },
             **{f"rlive:{r['id']}": {"r": r} for r in receivers},
             "dlq": {
                 "queues": [
@@ -156,6 +166,7 @@ class LiveSession:
                 ],
                 "total": sum(q["dlq_count"] for q in queues),
                 "knobs": view["knobs"],
+                "interactive": True,
             },
             "broker": {"knobs": view["knobs"], "profile": view["profile"]},
             "counters": {
@@ -263,6 +274,8 @@ class LiveSession:
 
     def handle(self, text: str | None) -> Outcome:
         """Handle one frame from the browser. Bad input changes nothing and says why."""
+        if not self._allow():  # every frame counts, malformed ones too
+            return Outcome([self.notice(THROTTLED)])
         try:
             request = parse_frame(text)
         except FrameError as exc:
@@ -271,8 +284,6 @@ class LiveSession:
             if request.seq <= self.last_seq:
                 return Outcome()  # a replayed or duplicate command: already handled
             self.last_seq = request.seq
-        if not self._allow():
-            return Outcome([self.notice(THROTTLED)])
         if request.is_ui:
             return self._handle_ui(request)
         try:
@@ -288,15 +299,18 @@ class LiveSession:
     def _handle_ui(self, request: Request) -> Outcome:
         p = request.params
         if request.action == "story":
+            message = p.get("message")
+            if isinstance(message, bool) or not isinstance(message, int | str):
+                return Outcome([self.notice("Choose a message to see its life story.")])
             try:
-                self.story_id = int(str(p.get("message", "")).strip())
+                self.story_id = int(str(message).strip()[:15])
             except ValueError:
                 return Outcome([self.notice("Choose a message to see its life story.")])
         elif request.action == "close_story":
             self.story_id = None
         elif request.action == "filter_events":
             value = p.get("filter")
-            if value not in EVENT_FILTERS:
+            if not isinstance(value, str) or value not in EVENT_FILTERS:
                 return Outcome([self.notice(f"Unknown event filter {str(value)[:30]!r}.")])
             self.event_filter = value
         elif request.action == "sync":
@@ -367,11 +381,6 @@ class ExperimentSession(LiveSession):
         if X.is_decided(exp, sim):
             self.result = X.measure(exp, sim)
 
-    def contexts(self) -> dict[str, dict]:
-        contexts = super().contexts()
-        contexts["experiment"] = experiment_status(self.exp, self.run, self.result, live=True)
-        return contexts
-
     def visible_contexts(self) -> dict[str, dict]:
         return {
             k: v for k, v in self.contexts().items() if k in self.SHOWN or k.startswith("rlive:")
@@ -389,10 +398,23 @@ class ExperimentSession(LiveSession):
             out.append(narration)
         return out
 
-    def _handle_ui(self, request: Request) -> Outcome:
-        if request.action in ("reset", "share"):
+    def handle(self, text: str | None) -> Outcome:
+        """Like the playground, but an experiment's setup cannot be changed mid-run: only
+        the clock (pause, resume, step, speed) and viewing actions are accepted."""
+        try:
+            request = parse_frame(text)
+        except FrameError:
+            request = None
+        if request is not None and request.action not in EXPERIMENT_ACTIONS:
             return Outcome([self.notice(NOT_IN_EXPERIMENT)])
-        return super()._handle_ui(request)
+        return super().handle(text)
+
+    def contexts(self) -> dict[str, dict]:
+        contexts = super().contexts()
+        contexts["experiment"] = experiment_status(self.exp, self.run, self.result, live=True)
+        for key in ("receivers", "dlq"):
+            contexts[key]["interactive"] = False  # no knobs mid-experiment
+        return contexts
 
     @property
     def newly_decided(self) -> bool:

@@ -59,6 +59,10 @@ def share_create(*, scenario: str, sim: Simulation) -> str:
     return slug
 
 
+def share_get(*, slug: str) -> SharedRun | None:
+    return SharedRun.objects.filter(slug=slug).first()
+
+
 def share_open(*, slug: str, learner_id) -> SharedRun | None:
     """Replay a shared run into the learner's own run of that scenario."""
     shared = SharedRun.objects.filter(slug=slug).first()

@@ -4,12 +4,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lessons.progress import learner_get
 from playground import experiment_runs, runs
 from playground.catalog import scenario_names, scenario_summaries
 from playground.engine import experiments as X
+from playground.engine import load_scenario
 from playground.live import ExperimentSession, LiveSession, experiment_status
 
 
@@ -32,12 +33,21 @@ def playground(request: HttpRequest, scenario: str = "sandbox") -> HttpResponse:
     )
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def shared_run(request: HttpRequest, slug: str) -> HttpResponse:
-    learner = learner_get(request, create=True)
-    shared = runs.share_open(slug=slug, learner_id=learner.pk)
+    """A shared run: GET asks first (it replaces the learner's own run), POST replays it."""
+    shared = runs.share_get(slug=slug)
     if shared is None:
         raise Http404("That shared run does not exist (the link may be mistyped).")
+    if request.method == "GET":
+        info = load_scenario(shared.scenario).summary()
+        return render(
+            request,
+            "playground/share_confirm.html",
+            {"shared": shared, "info": info, "nav": "playground"},
+        )
+    learner = learner_get(request, create=True)
+    runs.share_open(slug=slug, learner_id=learner.pk)
     return redirect("playground:scenario", scenario=shared.scenario)
 
 
@@ -45,7 +55,9 @@ def experiment_block(request: HttpRequest, exp, *, live_allowed: bool = True, **
     """The context of one experiment block: predict, live run, or the decided result."""
     learner = learner_get(request)
     run = experiment_runs.experiment_latest(learner=learner, experiment_id=exp.id)
-    context = {"exp": exp, "next_url": request.get_full_path(), "variation": False, **extra}
+    here = request.get_full_path() if request.method == "GET" else None
+    next_url = here or _safe_next(request, f"/experiments/{exp.id}/")
+    context = {"exp": exp, "next_url": next_url, "variation": False, **extra}
     if extra.get("mode") == "predict":
         return context
     if run is None:
@@ -105,7 +117,7 @@ def experiment_predict(request: HttpRequest, experiment_id: str) -> HttpResponse
         return _block_response(request, block, target)
     learner = learner_get(request, create=True)
     try:
-        experiment_runs.experiment_predict(
+        run = experiment_runs.experiment_predict(
             learner=learner,
             exp=exp,
             raw=request.POST.get("prediction", ""),
@@ -122,8 +134,34 @@ def experiment_predict(request: HttpRequest, experiment_id: str) -> HttpResponse
         )
         return _block_response(request, block, target, status=200 if request.htmx else 400)
     if not request.htmx:
+        # Without JavaScript there is no live view: the engine runs it to its decision now.
+        experiment_runs.experiment_finish(learner_id=learner.pk, run_id=run.pk)
         return redirect(target)
-    return render(request, "playground/_experiment.html", experiment_block(request, exp))
+    response = render(request, "playground/_experiment.html", experiment_block(request, exp))
+    # The step's other experiments leave live mode (out-of-band), so only one runs at a time.
+    others = [
+        render_to_string(
+            "playground/_experiment_block.html",
+            {"b": experiment_block(request, other, live_allowed=False), "oob": True},
+            request=request,
+        )
+        for other in (X.experiments_for_step(exp.step) if exp.step else [])
+        if other.id != exp.id
+    ]
+    response.content += "".join(others).encode()
+    return response
+
+
+@require_POST
+def experiment_finish(request: HttpRequest, experiment_id: str) -> HttpResponse:
+    """No JavaScript: run the learner's current run of this experiment to its decision."""
+    exp = _experiment_or_404(experiment_id)
+    learner = learner_get(request)
+    run = experiment_runs.experiment_latest(learner=learner, experiment_id=exp.id)
+    if run is not None and run.decided_at is None:
+        experiment_runs.experiment_finish(learner_id=learner.pk, run_id=run.pk)
+    target = _safe_next(request, f"/experiments/{exp.id}/") + f"#experiment-{exp.id}"
+    return redirect(target)
 
 
 def _block_response(request, block, target, status=200) -> HttpResponse:

@@ -24,7 +24,6 @@
     if (!config || config.verb !== "post") return;
     var swapped = document.getElementById(detail.target && detail.target.id) || detail.target;
     var reveal = swapped && swapped.querySelector ? swapped.querySelector("[data-focus-on-swap]") : null;
-    if (!reveal) reveal = document.querySelector(".question-card [data-focus-on-swap], #prediction [data-focus-on-swap]");
     if (reveal) focusElement(reveal);
   });
 })();

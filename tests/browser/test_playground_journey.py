@@ -235,6 +235,8 @@ def test_share_link_replays_the_same_run_for_another_learner(
         theirs_page = other.new_page()
         theirs_page.set_default_timeout(10_000)
         theirs_page.goto(url)
+        # Opening a link asks first: replaying replaces the opener's own run.
+        theirs_page.get_by_role("button", name="Replay it in my playground").click()
         expect(theirs_page).to_have_url(re.compile(r"/playground/sandbox/$"))
         expect(theirs_page.locator("#pg-conn")).to_have_attribute(
             "data-state", "open", timeout=LIVE_TIMEOUT

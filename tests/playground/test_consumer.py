@@ -132,6 +132,8 @@ BAD_FRAMES = [
     ('{"action": "burst", "n": "5", "seq": "x"}', "'seq' must be a whole number"),
     ('{"action": "publish", "text": "' + "x" * 200 + '"}', "too long"),
     ('{"action": "filter_events", "filter": "secret"}', "Unknown event filter"),
+    ('{"action": "filter_events", "filter": [1]}', "Unknown event filter"),
+    ('{"action": "story", "message": {"a": 1}}', "Choose a message"),
     ('{"action": "publish", "text": "' + "y" * 5000 + '"}', "too large"),
 ]
 

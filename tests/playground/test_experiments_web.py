@@ -61,19 +61,52 @@ def test_a_prediction_without_csrf_token_is_refused():
 
 
 @pytest.mark.django_db
-def test_committing_starts_a_live_run_in_place(client):
+def test_with_htmx_committing_starts_a_live_run_in_place(client):
+    data = {"prediction": "4", "variation": "0", "next": "/steps/6/"}
+    fragment = client.post(
+        f"/experiments/{EXP}/predict/", data, headers={"HX-Request": "true"}
+    ).content.decode()
+    run = ExperimentRun.objects.get()
+    assert run.prediction == "4" and run.decided_at is None
+    assert "<html" not in fragment and f'ws-connect="/ws/experiment/{run.pk}/"' in fragment
+    assert "Your prediction: <strong>4</strong>" in fragment
+    # The step's other experiment is swapped out of live mode, so ids never clash.
+    assert 'id="experiment-step6-poison-deliveries"' in fragment
+    assert fragment.count("ws-connect=") == 1
+    body = client.get("/steps/6/").content.decode()
+    assert f'ws-connect="/ws/experiment/{run.pk}/"' in body
+
+
+@pytest.mark.django_db
+def test_without_javascript_the_engine_runs_it_to_the_answer_at_once(client):
     data = {"prediction": "4", "variation": "0", "next": "/steps/6/"}
     response = client.post(f"/experiments/{EXP}/predict/", data)
     assert response.status_code == 302 and response["Location"] == f"/steps/6/#experiment-{EXP}"
     run = ExperimentRun.objects.get()
-    assert run.prediction == "4" and run.decided_at is None
+    assert run.result == "5" and run.correct is False
     body = client.get("/steps/6/").content.decode()
-    assert f'ws-connect="/ws/experiment/{run.pk}/"' in body
-    assert "Your prediction: <strong>4</strong>" in body
-    fragment = client.post(
-        f"/experiments/{EXP}/predict/", data, headers={"HX-Request": "true"}
-    ).content.decode()
-    assert "<html" not in fragment and 'ws-connect="/ws/experiment/' in fragment
+    assert "You predicted</dt><dd>4</dd>" in body and "5 messages dead-lettered" in body
+    again = client.post(
+        f"/experiments/{EXP}/predict/", {"again": "1", "variation": "1", "next": "/steps/6/"}
+    )
+    assert 'name="next" value="/steps/6/"' in again.content.decode()
+
+
+@pytest.mark.django_db
+def test_mid_experiment_only_the_clock_can_be_changed(client):
+    client.post(f"/experiments/{EXP}/predict/", {"prediction": "5"}, headers={"HX-Request": "true"})
+    from playground.experiment_runs import experiment_load
+    from playground.live import ExperimentSession
+
+    run = ExperimentRun.objects.get()
+    session = ExperimentSession(*experiment_load(learner_id=run.learner_id, run_id=run.pk))
+    before = session.sim.to_dict()
+    reply = "".join(
+        session.handle(json.dumps({"action": "kill_receiver", "receiver": "r1"})).fragments
+    )
+    assert "only pause, resume, step and speed" in reply
+    assert session.sim.to_dict() == before
+    assert session.handle(json.dumps({"action": "pause"})).fragments
 
 
 @pytest.mark.django_db
