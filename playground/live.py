@@ -199,7 +199,12 @@ class LiveSession:
             for key, ctx in contexts.items()
             if not key.startswith("rlive:")
         }
-        return {"info": self.info, "pieces": pieces, "profile": self.sim.view(False, 0)["profile"]}
+        return {
+            "info": self.info,
+            "pieces": pieces,
+            "profile": self.sim.view(False, 0)["profile"],
+            "speed": contexts["clock"]["speed"],
+        }
 
     # ----- rendering ----------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ def playground(request: HttpRequest, scenario: str = "sandbox") -> HttpResponse:
             **session.page_context(),
             "scenario": scenario,
             "scenarios": scenario_summaries(),
+            "speeds": ("0.25", "0.5", "1", "2", "4"),
             "nav": "playground",
         },
     )
