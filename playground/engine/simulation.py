@@ -38,6 +38,7 @@ from .profiles import PROFILES
 SCHEMA_VERSION = 1
 FINISHED_KEPT = L.FINISHED_MESSAGES_KEPT
 MAX_IN_SYSTEM = L.MAX_MESSAGES_IN_SYSTEM
+_new_object = object.__new__
 
 # Kinds of scheduled (heap) events. A heap entry is (time, seq, kind, a, b, c).
 EV_PUBLISH_TICK = 0  # a: sender generation
@@ -172,235 +173,22 @@ class Simulation(CommandsMixin):
         if not self.inline_hot_path:
             self._advance_by_handlers(t)
             return
-        # The event loop. The two events of a message's ordinary life (a rate-sender publish
-        # and a receiver finishing its work) and the delivery that follows them are handled
-        # inline with local variables; every other case goes through the same handler methods
-        # that ``step_once`` uses.
-        heap = self.heap
-        metrics = self.metrics
-        pop = _heappop
-        handlers = self._handlers
-        receivers = self.receivers
-        messages = self.messages
-        queues = self.queues
-        counts = self.counts
-        c = self.counters
-        events = self.events
-        fin = self.finished
-        rand = self.rng.random
-        on_work_done = self._on_work_done
         k = self.knobs
-        bound = self.bound_queues
         sync = self.sync
-        if len(bound) == 1 and not k.max_length and not (sync.mirror and sync.enabled):
-            pub_queue = bound[0]
-            pub_name = pub_queue.name
-            pub_ready = pub_queue.ready
-        else:
-            pub_queue = pub_name = pub_ready = None
-        limit = k.delivery_limit
-        visibility = k.return_mode == "visibility"
-        mend = metrics.end
-        width = metrics.width
-        while heap:
-            ev = heap[0]
-            et = ev[0]
-            if et > t:
-                break
-            pop(heap)
-            if et >= mend:
-                if et < mend + width and (self.goal is None or self.goal_met_at is not None):
-                    # Close just the one bucket (what ``_close_metrics`` does here).
-                    metrics.close(
-                        counts[READY], counts[IN_FLIGHT], counts[DELAYED], counts[DEAD_LETTERED]
-                    )
-                else:
-                    self._close_metrics(et)
-                mend = metrics.end
-            self.now = et
-            kind = ev[2]
-            if kind == EV_WORK_DONE:
-                r = receivers.get(ev[3])
-                if r is None or r.incarnation != ev[4] or not r.alive:
-                    continue
-                cur = r.current
-                tag = ev[5]
-                if cur is None or cur[1] != tag:
-                    continue
-                mid = cur[0]
-                m = messages.get(mid)
-                held = r.held
-                if m is None or m.poison or m.effects or r.crash_rate or tag not in held:
-                    on_work_done(ev)  # an unusual case: the general handler (nothing changed yet)
-                    continue
-                r.current = None
-                fr = r.failure_rate
-                if fr and rand() < fr:
-                    self._work_failed(r, m, mid, tag, True, False)
-                else:
-                    # Success: the effect happens once, then the ack (inlined ``_ack``).
-                    m.effects = 1
-                    r.processed += 1
-                    del held[tag]
-                    counts[IN_FLIGHT] -= 1
-                    counts[ACKED] += 1
-                    m.state = ACKED
-                    m.holder = None
-                    m.finished_at = et
-                    fin.append(mid)
-                    if len(fin) > FINISHED_KEPT:
-                        del messages[fin.popleft()]
-                    c["acked"] += 1
-                    metrics.acked += 1
-                    lat = et - m.published_at
-                    metrics.latencies.append(lat)
-                    metrics.recent_latencies.append(lat)
-                    mq = queues[m.queue]
-                    mseq = m.seq
-                    if mseq < mq.max_acked_seq:
-                        c["out_of_order"] += 1
-                        metrics.out_of_order += 1
-                        reason = "out of order"
-                    else:
-                        mq.max_acked_seq = mseq
-                        reason = ""
-                    seq = self.event_seq + 1
-                    self.event_seq = seq
-                    events.append((seq, et, "acked", mid, r.id, m.deliveries, reason))
-                work = r.work
-                if work:
-                    nmid, ntag = work.popleft()
-                    self._start(r, nmid, ntag)
-                q = queues.get(r.queue)
-                if q is None or not q.ready:
-                    continue
-                tick = None
-            elif kind == EV_PUBLISH_TICK:
-                if ev[3] != self.rate_gen or self.rate <= 0:
-                    continue
-                if pub_queue is None or (
-                    # Every message still in the system is in ``messages``: a cheap bound first.
-                    len(messages) >= MAX_IN_SYSTEM
-                    and counts[READY] + counts[IN_FLIGHT] + counts[DELAYED] + counts[DEAD_LETTERED]
-                    >= MAX_IN_SYSTEM
-                ):
-                    self._publish()
-                    q = None
-                else:
-                    # Inlined ``_publish`` for the plain case: one bound queue, no length limit,
-                    # no mirrored sync call, room in the system.
-                    pseq = self.pub_seq + 1
-                    self.pub_seq = pseq
-                    c["published"] += 1
-                    metrics.published += 1
-                    w = self.window
-                    second = int(et)
-                    if w[0] == second:
-                        w[1] += 1
-                    else:
-                        w[0] = second
-                        w[1] = 1
-                    mid = self.next_id
-                    self.next_id = mid + 1
-                    order = self.next_order
-                    self.next_order = order + 1
-                    messages[mid] = Message(mid, pseq, pub_name, READY, "", False, et, order)
-                    counts[READY] += 1
-                    self.created += 1
-                    c["accepted"] += 1
-                    seq = self.event_seq + 1
-                    self.event_seq = seq
-                    events.append((seq, et, "published", mid, None, 0, pub_name))
-                    pub_ready.append(mid)
-                    # Others already waiting means no receiver has room (delivery is
-                    # work-conserving, see ``check_invariants``): only dispatch when alone.
-                    q = pub_queue if len(pub_ready) == 1 else None
-                if q is None:
-                    hs = self.heap_seq + 1
-                    self.heap_seq = hs
-                    _heappush(heap, (et + 1.0 / self.rate, hs, EV_PUBLISH_TICK, ev[3], None, None))
-                    continue
-                tick = ev  # the next tick is scheduled after the delivery, as in ``_publish``
-            else:
-                handlers[kind](self, ev)
-                continue
-            # Inlined ``_dispatch(q)``: deliver ready messages of ``q`` round-robin.
-            ready = q.ready
-            cons = q.consumers
-            n = len(cons)
-            while ready and n:
-                idx = q.rr % n
-                tries = n
-                while True:
-                    r = receivers[cons[idx]]
-                    if r.alive:
-                        pf = r.prefetch
-                        if not pf or len(r.work) + (r.current is not None) < pf:
-                            break
-                    tries -= 1
-                    if not tries:
-                        break
-                    idx += 1
-                    if idx == n:
-                        idx = 0
-                if not tries:
-                    break
-                idx += 1
-                q.rr = 0 if idx == n else idx
-                m = messages[ready.popleft()]
-                attempt = m.deliveries
-                if limit and attempt >= limit:
-                    self._dead_letter(m, q, "delivery limit")
-                    continue
-                tag = self.next_tag
-                self.next_tag = tag + 1
-                redelivered = m.total_deliveries > 0
-                attempt += 1
-                m.deliveries = attempt
-                m.total_deliveries += 1
-                counts[m.state] -= 1
-                counts[IN_FLIGHT] += 1
-                m.state = IN_FLIGHT
-                rid = r.id
-                m.holder = rid
-                m.tag = tag
-                m.delivered_at = et
-                auto = r.ack_mode == AUTO
-                m.auto_ack = auto
-                mid = m.id
-                r.held[tag] = mid
-                r.delivered += 1
-                c["delivered"] += 1
-                if redelivered:
-                    c["redelivered"] += 1
-                    why = "redelivered"
-                else:
-                    why = "first delivery"
-                seq = self.event_seq + 1
-                self.event_seq = seq
-                events.append((seq, et, "delivered", mid, rid, attempt, why))
-                if visibility and not auto:
-                    self._push(et + k.visibility_timeout, EV_VISIBILITY, mid, tag)
-                if r.current is None and not r.work:
-                    mean = r.mean_time
-                    if r.timing == "fixed":
-                        end = et + mean
-                    else:  # same arithmetic as random.expovariate(1 / mean)
-                        end = et + -_ln(1.0 - rand()) / (1.0 / mean)
-                    r.current = (mid, tag, et, end)
-                    hs = self.heap_seq + 1
-                    self.heap_seq = hs
-                    _heappush(heap, (end, hs, EV_WORK_DONE, rid, r.incarnation, tag))
-                else:
-                    r.work.append((mid, tag))
-            if tick is not None:
-                hs = self.heap_seq + 1
-                self.heap_seq = hs
-                _heappush(heap, (et + 1.0 / self.rate, hs, EV_PUBLISH_TICK, tick[3], None, None))
-        if t >= metrics.end:
-            self._close_metrics(t)
-        if t > self.now:
-            self.now = t
+        if (
+            len(self.bound_queues) == 1
+            and not k.max_length
+            and not (sync.mirror and sync.enabled)
+            and k.requeue_on_failure
+            and k.dlq_enabled
+            and k.retry != "none"
+            and k.return_mode != "visibility"
+        ):
+            # The plain configuration (one bound queue, no length limit, failures retried
+            # after a backoff, dead letters kept): the fastest loop, below.
+            self._advance_plain(t)
+            return
+        self._advance_inline(t)
 
     def _advance_by_handlers(self, t):
         """``advance_to`` without the inlined hot path: every event through its handler."""
@@ -1261,3 +1049,11 @@ Simulation._handlers = (
     Simulation._on_sync_done,
     Simulation._on_restart,
 )
+
+
+# The fast loops live in their own module; they are methods of Simulation.
+from .fastloops import advance_inline as _fast_inline  # noqa: E402
+from .fastloops import advance_plain as _fast_plain  # noqa: E402
+
+Simulation._advance_inline = _fast_inline
+Simulation._advance_plain = _fast_plain

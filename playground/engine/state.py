@@ -43,7 +43,8 @@ def sim_to_dict(sim):
     d.update(
         schema_version=SCHEMA_VERSION,
         rng=[version, list(internal), gauss],
-        heap=[list(e) for e in sim.heap],
+        # Sorted: the same events in pop order, whatever the heap's internal layout.
+        heap=[list(e) for e in sorted(sim.heap)],
         events=[list(e) for e in sim.events],
         message_fields=list(Message.__slots__),
         messages=[m.to_list() for m in sim.messages.values()],

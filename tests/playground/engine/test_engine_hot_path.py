@@ -64,3 +64,49 @@ def test_inlined_hot_path_matches_on_the_benchmark_scenario():
     assert fast.counters["acked"] > 2500
     assert fast.events_since(0) == plain.events_since(0)
     assert fast.to_dict() == plain.to_dict()
+
+
+def _compare(build):
+    fast, plain = build(True), build(False)
+    assert fast.events_since(0) == plain.events_since(0)
+    assert fast.to_dict() == plain.to_dict()
+    assert fast.view() == plain.view()
+    assert check_invariants(fast) == []
+    return fast
+
+
+def test_inlined_hot_path_matches_with_fixed_retry_jitter_and_prefetch():
+    def build(inline):
+        sim = Simulation(5, event_log_limit=None)
+        sim.inline_hot_path = inline
+        sim.set_knobs({"delivery_limit": 3, "retry": "fixed", "retry_base": 0.7,
+                       "retry_jitter": 0.5})  # fmt: skip
+        sim.add_queue("q")
+        sim.add_receiver("q", mean_time=0.9, failure_rate=0.4, prefetch=3)
+        sim.add_receiver("q", mean_time=1.3, failure_rate=0.2, prefetch=0, timing="fixed")
+        sim.add_receiver("q", mean_time=0.5, failure_rate=0.3, prefetch=1, ack_mode="auto")
+        sim.apply({"action": "set_rate", "rate": 5.0})
+        sim.advance_to(40.0)
+        # A lower limit: messages already ready beyond it are dead-lettered at delivery.
+        sim.apply({"action": "set_retry_policy", "kind": "exponential", "delivery_limit": 1})
+        sim.advance_to(60.0)
+        sim.apply({"action": "set_rate", "rate": 0.0})
+        sim.advance(200.0)
+        return sim
+
+    fast = _compare(build)
+    assert fast.counters["dead_lettered"] > 0 and fast.counters["retried"] > 0
+
+
+def test_inlined_hot_path_matches_when_the_simulation_is_full():
+    def build(inline):
+        sim = Simulation(11, event_log_limit=None)
+        sim.inline_hot_path = inline
+        sim.add_queue("q")
+        sim.add_receiver("q", mean_time=5.0, prefetch=1)
+        sim.apply({"action": "set_rate", "rate": 50.0})
+        sim.advance_to(210.0)
+        return sim
+
+    fast = _compare(build)
+    assert fast.counters["refused"] > 0
