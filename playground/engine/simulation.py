@@ -448,13 +448,7 @@ class Simulation(CommandsMixin):
             return
         receivers = self.receivers
         messages = self.messages
-        k = self.knobs
-        limit = k.delivery_limit
-        visibility = k.return_mode == "visibility"
-        counts = self.counts
-        c = self.counters
-        events = self.events
-        now = self.now
+        limit = self.knobs.delivery_limit
         while ready:
             # Round-robin: the first receiver with room, starting at ``q.rr``.
             idx = q.rr % n
@@ -477,49 +471,7 @@ class Simulation(CommandsMixin):
             if limit and m.deliveries >= limit:
                 self._dead_letter(m, q, "delivery limit")
                 continue
-            # Deliver ``m`` to ``r`` (inlined: this is the hot path).
-            tag = self.next_tag
-            self.next_tag = tag + 1
-            redelivered = m.total_deliveries > 0
-            attempt = m.deliveries + 1
-            m.deliveries = attempt
-            m.total_deliveries += 1
-            counts[m.state] -= 1
-            counts[IN_FLIGHT] += 1
-            m.state = IN_FLIGHT
-            rid = r.id
-            m.holder = rid
-            m.tag = tag
-            m.delivered_at = now
-            auto = r.ack_mode == AUTO
-            m.auto_ack = auto
-            mid = m.id
-            r.held[tag] = mid
-            r.delivered += 1
-            c["delivered"] += 1
-            if redelivered:
-                c["redelivered"] += 1
-                why = "redelivered"
-            else:
-                why = "first delivery"
-            seq = self.event_seq + 1
-            self.event_seq = seq
-            events.append((seq, now, "delivered", mid, rid, attempt, why))
-            if visibility and not auto:
-                self._push(now + k.visibility_timeout, EV_VISIBILITY, mid, tag)
-            if r.current is None and not r.work:
-                # Start working at once (inlined ``_start``).
-                mean = r.mean_time
-                if r.timing == "fixed":
-                    end = now + mean
-                else:  # same arithmetic as random.expovariate(1 / mean)
-                    end = now + -_ln(1.0 - self.rng.random()) / (1.0 / mean)
-                r.current = (mid, tag, now, end)
-                hs = self.heap_seq + 1
-                self.heap_seq = hs
-                _heappush(self.heap, (end, hs, EV_WORK_DONE, rid, r.incarnation, tag))
-            else:
-                r.work.append((mid, tag))
+            self._deliver(m, r)  # the fast loops inline this; here it stays readable
 
     def _deliver(self, m, r):
         tag = self.next_tag
