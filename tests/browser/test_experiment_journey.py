@@ -74,7 +74,10 @@ def test_the_ordering_myth_leads_to_an_experiment_that_shows_out_of_order_comple
     expect(link).to_have_attribute("href", "/experiments/myth-order-is-automatic/")
     tab_to(page, link)
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    # Wait for the experiment page to finish loading (htmx included): the quiz page also has
+    # a heading, and a form submitted before htmx starts takes the no-JavaScript path.
+    page.wait_for_url("**/experiments/myth-order-is-automatic/", wait_until="load")
+    expect(page.get_by_role("heading", level=1)).to_have_text("First in, first done?")
     tab_to(page, page.locator('input[name="prediction"][value="yes"]'))
     page.keyboard.press("Space")
     page.keyboard.press("Enter")
