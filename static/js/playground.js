@@ -2,7 +2,8 @@
 // - Number every command (seq) and tag it with the connection it was made on (epoch); a
 //   command queued while the socket was down is dropped instead of replayed later.
 // - Show the connection state in words.
-// - Keep keyboard focus and open <details> when a fragment around them is replaced.
+// - Keep keyboard focus, open <details> and values the learner has typed but not yet applied
+//   when a fragment around them is replaced.
 (function () {
   "use strict";
   var seq = 0;
@@ -48,17 +49,38 @@
     } catch (e) { /* not ours */ }
   });
 
+  // The value the server rendered into a field (what a reset of its form would give back).
+  function serverValue(el) {
+    if (el.tagName === "SELECT") {
+      var chosen = Array.prototype.find.call(el.options, function (o) { return o.defaultSelected; });
+      return chosen ? chosen.value : (el.options.length ? el.options[0].value : "");
+    }
+    return el.defaultValue;
+  }
+
   var focusedId = null;
   var openDetails = [];
+  var edits = [];  // fields typed into but not applied: [id, server value then, typed value]
   document.addEventListener("htmx:wsBeforeMessage", function () {
     var active = document.activeElement;
     focusedId = active && active.id ? active.id : null;
     openDetails = Array.prototype.map.call(document.querySelectorAll("#pg-root details[open][id]"), function (d) { return d.id; });
+    edits = [];
+    document.querySelectorAll("#pg-root input[id]:not([type=hidden]), #pg-root select[id], #pg-root textarea[id]").forEach(function (el) {
+      var was = serverValue(el);
+      if (el.value !== was) edits.push([el.id, was, el.value]);
+    });
   });
   document.addEventListener("htmx:wsAfterMessage", function () {
     openDetails.forEach(function (id) {
       var d = document.getElementById(id);
       if (d) d.open = true;
+    });
+    // A re-rendered field gets the learner's unapplied edit back, unless the server's own
+    // value for it changed meanwhile (then the new server value wins).
+    edits.forEach(function (edit) {
+      var el = document.getElementById(edit[0]);
+      if (el && el.value !== edit[2] && serverValue(el) === edit[1]) el.value = edit[2];
     });
     if (focusedId && (document.activeElement === document.body || !document.activeElement)) {
       var el = document.getElementById(focusedId);

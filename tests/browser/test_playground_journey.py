@@ -329,3 +329,21 @@ def test_the_event_log_can_be_filtered_by_kind(page: Page):
     expect(page.locator("#pg-events")).to_contain_text("No events of this kind yet", timeout=10_000)
     page.locator("#event-filter").select_option("all")
     expect(page.locator("#pg-events .ev").first).to_be_visible(timeout=10_000)
+
+
+def test_a_half_typed_receiver_setting_survives_a_live_update(page: Page):
+    """Typing into r1's settings, then killing r2 (which re-renders every receiver's
+    controls), keeps what was typed; applying it then changes r1."""
+    open_live(page, "/playground/")
+    pause(page)
+    press(page, "#settings-r1 summary")  # opens r1's settings
+    tab_to(page, page.locator("#fr-r1"), max_presses=MAX_TABS)
+    page.keyboard.press("Control+A")
+    page.keyboard.type("0.5")  # typed, not applied yet
+    press(page, "#btn-life-r2")
+    expect(page.locator("#btn-life-r2")).to_have_text("Revive r2")  # the controls re-rendered
+    expect(page.locator("#settings-r1")).to_have_attribute("open", "")
+    expect(page.locator("#fr-r1")).to_have_value("0.5")
+    press(page, "#btn-set-r1")
+    expect(page.locator("#receiver-live-r1")).to_contain_text("fails 50%")
+    expect(page.locator("#fr-r1")).to_have_value("0.5")
