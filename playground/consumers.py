@@ -3,6 +3,10 @@
 One consumer per open playground. It owns one timer task (cancelled on disconnect), saves
 the simulation every few seconds and on disconnect, and sends the full view on every
 (re)connect so a client that missed updates re-syncs from the authoritative state.
+
+One tab at a time runs a given run live. A consumer that opens a run another socket holds
+asks that one (over the channel layer) to save and step aside first, so no tab overwrites
+what another did; the tab that stepped aside says so and offers to continue there.
 """
 
 from __future__ import annotations
@@ -22,6 +26,10 @@ from playground.live import MIN_UPDATE_INTERVAL, ExperimentSession, LiveSession
 logger = logging.getLogger(__name__)
 FRAME_FAILED = "Something went wrong handling that; nothing was changed. Please try again."
 SAVE_INTERVAL = 10.0  # seconds between saves while the simulation changes (and on disconnect)
+HANDOVER_WAIT = 1.0  # seconds to wait for another tab to save and step aside
+CLOSE_NOT_FOUND = 4404  # unknown scenario or run, or no learner: the client does not retry
+CLOSE_ELSEWHERE = 4409  # the run went live in another tab: the client does not retry
+STILL_CONNECTING = "Still connecting to the simulation: nothing was changed. Try again in a moment."
 SESSION_LEARNER_KEY = "learner_id"
 
 
@@ -35,29 +43,76 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         session = self.scope.get("session")
         self.learner_id = session.get(SESSION_LEARNER_KEY) if session is not None else None
         if self.scenario not in scenario_names() or not self.learner_id:
-            await self.close(code=4404)  # unknown scenario, or no learner: open the page first
+            await self.close(code=CLOSE_NOT_FOUND)  # open the page first
             return
+        await self.accept_and_start(
+            await database_sync_to_async(runs.run_holder)(
+                learner_id=self.learner_id, scenario=self.scenario
+            )
+        )
+
+    async def accept_and_start(self, holder: str) -> None:
+        self.handed_over = asyncio.Event()
+        await self.accept()
+        self.task = asyncio.create_task(self.start(holder))
+
+    async def start(self, holder: str) -> None:
+        """Take the run over from the tab that holds it (if any), load it, send it, tick."""
+        if holder and holder != self.channel_name:
+            await self.channel_layer.send(
+                holder, {"type": "run.takeover", "reply_to": self.channel_name}
+            )
+            with contextlib.suppress(TimeoutError):  # that tab is gone: its last save stands
+                await asyncio.wait_for(self.handed_over.wait(), HANDOVER_WAIT)
+        try:
+            found = await self.load()
+        except Exception:  # the database failed us: the client retries after a pause
+            logger.exception("loading a playground run failed")
+            await self.close(code=1011)
+            return
+        if not found:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        await self.send_all(self.session.full())
+        await self.run_clock()
+
+    async def load(self) -> bool:
         sim = await database_sync_to_async(runs.run_load)(
-            learner_id=self.learner_id, scenario=self.scenario
+            learner_id=self.learner_id, scenario=self.scenario, holder=self.channel_name
         )
         self.session = LiveSession(self.scenario, sim)
-        await self.accept()
-        await self.send_all(self.session.full())
-        self.task = asyncio.create_task(self.run_clock())
+        return True
+
+    async def run_takeover(self, event: dict) -> None:
+        """Another tab opened this run: save it, hand it over, and step aside."""
+        await self.stop_clock()
+        if self.session is not None:
+            await self.save(release=True)
+            self.session = None
+        await self.channel_layer.send(event["reply_to"], {"type": "run.handed_over"})
+        await self.close(code=CLOSE_ELSEWHERE)
+
+    async def run_handed_over(self, event: dict) -> None:
+        self.handed_over.set()
 
     async def disconnect(self, code: int) -> None:
         """Stop the clock and save, however the clock task ended (cancelled or failed)."""
         try:
-            if self.task is not None:
-                self.task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await self.task
+            await self.stop_clock()
         finally:
             if self.session is not None:
-                await self.save()
+                await self.save(release=True)
+
+    async def stop_clock(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.task
+            self.task = None
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.session is None:
+            await self.send_all([LiveSession.notice(STILL_CONNECTING)])
             return
         try:
             outcome = self.session.handle(text_data)
@@ -97,10 +152,13 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
                     logger.exception("saving a playground run failed")
                     self.session.dirty = True
 
-    async def save(self) -> None:
+    async def save(self, *, release: bool = False) -> None:
         self.session.dirty = False
         await database_sync_to_async(runs.run_save)(
-            learner_id=self.learner_id, scenario=self.scenario, sim=self.session.sim
+            learner_id=self.learner_id,
+            scenario=self.scenario,
+            sim=self.session.sim,
+            release=self.channel_name if release else "",
         )
 
     async def send_all(self, fragments: list[str]) -> None:
@@ -115,18 +173,24 @@ class ExperimentConsumer(PlaygroundConsumer):
         session = self.scope.get("session")
         self.learner_id = session.get(SESSION_LEARNER_KEY) if session is not None else None
         self.run_id = self.scope["url_route"]["kwargs"]["run_id"]
-        loaded = None
+        holder = None
         if self.learner_id:
-            loaded = await database_sync_to_async(experiment_runs.experiment_load)(
+            holder = await database_sync_to_async(experiment_runs.experiment_holder)(
                 learner_id=self.learner_id, run_id=self.run_id
             )
-        if loaded is None:
-            await self.close(code=4404)  # not this learner's run, or no such run
+        if holder is None:
+            await self.close(code=CLOSE_NOT_FOUND)  # not this learner's run, or no such run
             return
+        await self.accept_and_start(holder)
+
+    async def load(self) -> bool:
+        loaded = await database_sync_to_async(experiment_runs.experiment_load)(
+            learner_id=self.learner_id, run_id=self.run_id, holder=self.channel_name
+        )
+        if loaded is None:
+            return False
         self.session = ExperimentSession(*loaded)
-        await self.accept()
-        await self.send_all(self.session.full())
-        self.task = asyncio.create_task(self.run_clock())
+        return True
 
     async def send_all(self, fragments: list[str]) -> None:
         await super().send_all(fragments)
@@ -137,8 +201,8 @@ class ExperimentConsumer(PlaygroundConsumer):
             )
             await super().send_all(session.render_changed(force_keys=("experiment",)))
 
-    async def save(self) -> None:
+    async def save(self, *, release: bool = False) -> None:
         self.session.dirty = False
         await database_sync_to_async(experiment_runs.experiment_save_state)(
-            run_id=self.run_id, sim=self.session.sim
+            run_id=self.run_id, sim=self.session.sim, release=self.channel_name if release else ""
         )

@@ -52,11 +52,22 @@ def experiment_run_get(*, learner_id, run_id: int) -> ExperimentRun | None:
     return ExperimentRun.objects.filter(pk=run_id, learner_id=learner_id).first()
 
 
-def experiment_load(*, learner_id, run_id: int):
-    """(experiment, run, live simulation) for the learner's own run, or None."""
+def experiment_holder(*, learner_id, run_id: int) -> str | None:
+    """The channel of the socket running this run live ("" if none; None: not their run)."""
+    rows = ExperimentRun.objects.filter(pk=run_id, learner_id=learner_id)
+    return rows.values_list("live_channel", flat=True).first()
+
+
+def experiment_load(*, learner_id, run_id: int, holder: str = ""):
+    """(experiment, run, live simulation) for the learner's own run, or None.
+
+    ``holder``: the channel that runs it live from now on (see ``experiment_holder``).
+    """
     run = experiment_run_get(learner_id=learner_id, run_id=run_id)
     if run is None:
         return None
+    if holder:
+        ExperimentRun.objects.filter(pk=run.pk).update(live_channel=holder)
     try:
         exp = X.get_experiment(run.experiment)
         sim = (
@@ -69,8 +80,11 @@ def experiment_load(*, learner_id, run_id: int):
     return exp, run, sim
 
 
-def experiment_save_state(*, run_id: int, sim) -> None:
+def experiment_save_state(*, run_id: int, sim, release: str = "") -> None:
+    """Save the live simulation; ``release`` clears the live channel if it still holds it."""
     ExperimentRun.objects.filter(pk=run_id).update(state=sim.to_dict())
+    if release:
+        ExperimentRun.objects.filter(pk=run_id, live_channel=release).update(live_channel="")
 
 
 def experiment_record(*, run_id: int, exp: X.Experiment, sim, result: X.Result) -> ExperimentRun:

@@ -233,7 +233,8 @@ class LiveSession:
         """Every fragment, for a (re)connecting client that may have missed updates."""
         return self.render_changed(force=True)
 
-    def notice(self, message: str, *, kind: str = "error") -> str:
+    @staticmethod
+    def notice(message: str, *, kind: str = "error") -> str:
         return render_to_string("playground/_notice.html", {"message": message, "kind": kind})
 
     # ----- time ---------------------------------------------------------------------------

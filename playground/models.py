@@ -11,6 +11,9 @@ class PlaygroundRun(models.Model):
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="runs")
     scenario = models.CharField(max_length=40)
     state = models.JSONField()  # Simulation.to_dict(): schema-versioned, restorable exactly
+    # The channel of the socket (browser tab) running this simulation live, if any: a second
+    # tab asks that one to save and step aside before it loads the run.
+    live_channel = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -46,6 +49,7 @@ class ExperimentRun(models.Model):
     seed = models.BigIntegerField()
     variation = models.BooleanField(default=False)  # the "change one knob" re-run
     state = models.JSONField(null=True, blank=True)  # the live simulation, saved like a run
+    live_channel = models.CharField(max_length=200, blank=True, default="")  # as PlaygroundRun
     result = models.CharField(max_length=40, blank=True)  # the engine's answer once decided
     result_text = models.CharField(max_length=200, blank=True)
     explanation = models.TextField(blank=True)

@@ -14,29 +14,53 @@ def new_seed() -> int:
     return secrets.randbelow(2**31)
 
 
-def run_load(*, learner_id, scenario: str) -> Simulation:
-    """The learner's saved simulation of this scenario, or a fresh one (saved at once)."""
+def run_holder(*, learner_id, scenario: str) -> str:
+    """The channel of the socket running this run live ("" if none, or no run yet)."""
+    row = PlaygroundRun.objects.filter(learner_id=learner_id, scenario=scenario)
+    return row.values_list("live_channel", flat=True).first() or ""
+
+
+def run_load(*, learner_id, scenario: str, holder: str = "") -> Simulation:
+    """The learner's saved simulation of this scenario, or a fresh one (saved at once).
+
+    ``holder``: the channel that runs it live from now on (see ``run_holder``).
+    """
     row = PlaygroundRun.objects.filter(learner_id=learner_id, scenario=scenario).first()
     if row is not None:
         try:
-            return Simulation.from_dict(row.state)
+            sim = Simulation.from_dict(row.state)
         except (KeyError, TypeError, ValueError):
             pass  # a state from an older schema: start the scenario afresh
+        else:
+            if holder:
+                PlaygroundRun.objects.filter(pk=row.pk).update(live_channel=holder)
+            return sim
     sim = Simulation.from_scenario(scenario, seed=new_seed())
-    run_save(learner_id=learner_id, scenario=scenario, sim=sim)
+    run_save(learner_id=learner_id, scenario=scenario, sim=sim, holder=holder)
     return sim
 
 
-def run_save(*, learner_id, scenario: str, sim: Simulation) -> None:
-    """Write the simulation's whole state (one UPDATE; the row is made on first load)."""
+def run_save(
+    *, learner_id, scenario: str, sim: Simulation, holder: str | None = None, release: str = ""
+) -> None:
+    """Write the simulation's whole state (one UPDATE; the row is made on first load).
+
+    ``holder`` sets the live channel; ``release`` clears it if that channel still holds it.
+    """
     state = sim.to_dict()
-    updated = PlaygroundRun.objects.filter(learner_id=learner_id, scenario=scenario).update(
-        state=state, updated_at=timezone.now()
-    )
+    fields = {"state": state, "updated_at": timezone.now()}
+    if holder is not None:
+        fields["live_channel"] = holder
+    rows = PlaygroundRun.objects.filter(learner_id=learner_id, scenario=scenario)
+    updated = rows.update(**fields)
     if not updated:
         PlaygroundRun.objects.update_or_create(
-            learner_id=learner_id, scenario=scenario, defaults={"state": state}
+            learner_id=learner_id,
+            scenario=scenario,
+            defaults={"state": state, "live_channel": holder or ""},
         )
+    if release:
+        rows.filter(live_channel=release).update(live_channel="")
 
 
 def run_reset(*, learner_id, scenario: str, seed: int | None = None) -> Simulation:

@@ -16,6 +16,8 @@
     var el = document.getElementById("pg-conn");
     if (!el) return;
     el.dataset.state = state;
+    var r = root();
+    if (r) r.dataset.conn = state;  // the view below is dimmed while it is not live
     el.querySelector(".conn-text").textContent = text;
   }
 
@@ -27,12 +29,37 @@
     open = true;
     setConn("open", "Live: connected to the simulation");
   });
-  document.addEventListener("htmx:wsClose", function () {
+  var elsewhere = false;
+  var ELSEWHERE = "This run is now live in another tab. Use “Continue here” (or reload) to run it in this one.";
+  document.addEventListener("htmx:wsClose", function (event) {
     open = false;
+    var code = event.detail && event.detail.event ? event.detail.event.code : 0;
+    if (code === 4409) {  // the server handed this run to another tab: it does not retry
+      elsewhere = true;
+      setConn("elsewhere", "This run is now live in another tab (saved, nothing lost). ");
+      var text = document.querySelector("#pg-conn .conn-text");
+      if (text) {
+        var again = document.createElement("a");
+        again.href = window.location.pathname;
+        again.textContent = "Continue here";
+        text.appendChild(again);
+      }
+      return;
+    }
     setConn("closed", "Disconnected: reconnecting… (your run is saved)");
   });
 
+  function notify(text) {
+    var notice = document.getElementById("pg-notice");
+    if (notice) notice.textContent = text;
+  }
+
   document.addEventListener("htmx:wsConfigSend", function (event) {
+    if (!open) {  // not sent (and not queued to replay later): say so at once
+      event.preventDefault();
+      notify(elsewhere ? ELSEWHERE : "Not connected: that command was not sent. Try it again once it says Live.");
+      return;
+    }
     seq += 1;
     event.detail.parameters.seq = seq;
     event.detail.parameters.epoch = open ? epoch : -1;
@@ -43,8 +70,7 @@
       var sent = JSON.parse(event.detail.message);
       if (sent.epoch !== epoch) {
         event.preventDefault();
-        var notice = document.getElementById("pg-notice");
-        if (notice) notice.textContent = "A command made while disconnected was not sent. Try it again now.";
+        notify("A command made while disconnected was not sent. Try it again now.");
       }
     } catch (e) { /* not ours */ }
   });

@@ -347,3 +347,27 @@ def test_a_half_typed_receiver_setting_survives_a_live_update(page: Page):
     press(page, "#btn-set-r1")
     expect(page.locator("#receiver-live-r1")).to_contain_text("fails 50%")
     expect(page.locator("#fr-r1")).to_have_value("0.5")
+
+
+def test_opening_the_run_in_a_second_tab_hands_it_over_without_losing_anything(page: Page):
+    open_live(page, "/playground/")
+    pause(page)
+    type_and_submit(page, "#burst-n", "4")
+    expect(counter(page, "In the system now")).to_have_text("4")
+
+    second = page.context.new_page()  # the same learner, another tab
+    open_live(second, "/playground/")
+    expect(counter(second, "In the system now")).to_have_text("4")  # the first tab's burst
+    conn = page.locator("#pg-conn")
+    expect(conn).to_have_attribute("data-state", "elsewhere", timeout=LIVE_TIMEOUT)
+    expect(conn).to_contain_text("live in another tab")
+    press(page, "#btn-step")  # a command in the stepped-aside tab is not sent, and it says why
+    expect(page.locator("#pg-notice")).to_contain_text("live in another tab")
+
+    press(page, '#pg-conn a:text("Continue here")')  # and the first tab takes it back
+    expect(page.locator("#pg-conn")).to_have_attribute("data-state", "open", timeout=LIVE_TIMEOUT)
+    expect(second.locator("#pg-conn")).to_have_attribute(
+        "data-state", "elsewhere", timeout=LIVE_TIMEOUT
+    )
+    expect(counter(page, "In the system now")).to_have_text("4")
+    second.close()

@@ -251,12 +251,59 @@ async def test_the_run_is_saved_even_when_the_clock_failed_on_a_closed_socket():
     async def failing_clock():
         raise RuntimeError("Attempt to send on a closed protocol")
 
-    async def save():
-        saved.append(True)
+    async def save(*, release=False):
+        saved.append(release)
 
     consumer.session = object()
     consumer.task = asyncio.ensure_future(failing_clock())
     await asyncio.sleep(0)
     consumer.save = save
     await consumer.disconnect(1001)
-    assert saved == [True]
+    assert saved == [True]  # saved, and the run released for another tab
+
+
+@database_sync_to_async
+def _live_channel(learner_id: str, scenario: str = "sandbox") -> str:
+    return PlaygroundRun.objects.get(learner_id=learner_id, scenario=scenario).live_channel
+
+
+async def test_a_second_tab_takes_the_run_over_with_what_the_first_tab_did():
+    """Two tabs never overwrite each other: the first saves and steps aside for the second."""
+    learner_id, cookie = await _learner_cookie()
+    first = await _paused(cookie=cookie)
+    assert _depth(await _send(first, action="burst", n="5")) == 5  # not saved yet
+    assert await _live_channel(learner_id)
+
+    second, connected, _ = await _connect(cookie=cookie)
+    assert connected
+    view = await second.receive_from(timeout=5)
+    assert _depth(view) == 5  # the first tab saved its burst before the second loaded
+    assert "Paused" in view
+    closed = await first.receive_output(timeout=5)
+    assert closed == {"type": "websocket.close", "code": 4409}  # the client does not retry
+
+    await _send(second, action="publish")
+    await second.disconnect()
+    assert await _live_channel(learner_id) == ""  # released on disconnect
+    third, _, _ = await _connect(cookie=cookie)
+    assert _depth(await third.receive_from(timeout=5)) == 6  # the second tab's publish kept
+    await third.disconnect()
+
+
+async def test_a_run_held_by_a_vanished_socket_still_opens():
+    """A stale holder (say, a server that was killed) costs a short wait, nothing more."""
+    learner_id, cookie = await _learner_cookie()
+    first = await _paused(cookie=cookie)
+    await _send(first, action="burst", n="3")
+    await first.disconnect()  # saved and released
+
+    @database_sync_to_async
+    def _stale():
+        PlaygroundRun.objects.filter(learner_id=learner_id).update(live_channel="gone.nobody!x")
+
+    await _stale()
+    second, connected, _ = await _connect(cookie=cookie)
+    assert connected
+    assert _depth(await second.receive_from(timeout=5)) == 3
+    assert await _live_channel(learner_id) not in ("", "gone.nobody!x")
+    await second.disconnect()

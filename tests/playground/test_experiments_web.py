@@ -177,3 +177,23 @@ async def test_another_learner_cannot_open_someone_elses_run():
     comm, connected = await _connect(other, run.pk)
     assert not connected
     await comm.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_second_tab_takes_an_experiment_run_over_where_the_first_left_it():
+    client = Client()
+    await database_sync_to_async(client.post)(
+        f"/experiments/{EXP}/predict/", {"prediction": "3", "variation": "0"}
+    )
+    run = await database_sync_to_async(ExperimentRun.objects.get)()
+    first, connected = await _connect(client, run.pk)
+    assert connected
+    await first.send_to(text_data=json.dumps({"action": "pause"}))
+    await _until(first, r"Paused")
+    second, connected = await _connect(client, run.pk)
+    assert connected
+    assert "Paused" in await _until(second, r"Simulated time")  # the first tab's pause, saved
+    assert await first.receive_output(timeout=5) == {"type": "websocket.close", "code": 4409}
+    await second.disconnect()
+    run = await database_sync_to_async(ExperimentRun.objects.get)()
+    assert run.live_channel == "" and run.state["paused"] is True
