@@ -6,16 +6,22 @@ with probability 0.1; a failed message is retried after 0.5 * 2^(attempt-1); at 
 then it is dead-lettered.
 
 Our engine does its real work here: every message is tracked individually, every transition is
-logged, metrics are kept. It is compared with two SimPy models of the same scenario:
+logged, metrics are kept. It is compared with three SimPy models of the same scenario:
 
 - "same work": SimPy doing the bookkeeping our engine does (a record per message, an event log
   entry per transition, state counts, per-second metric buckets), written the natural SimPy
   way. ``ratio_vs_simpy`` is measured against this one.
-- "minimal": SimPy counting totals only (``ratio_vs_simpy_minimal``), a lower bound on what
-  any SimPy model of the scenario costs.
+- "textbook": totals only, written as SimPy's own examples are (a process per message, the
+  receivers a ``Resource``): ``ratio_vs_simpy_textbook``.
+- "minimal": totals only, a store and one process per receiver (``ratio_vs_simpy_minimal``),
+  the cheapest SimPy model of the scenario we know.
 
-All three print their totals (processed, retried, dead-lettered) so a reader can check they
-simulate the same thing. Run: ``python bench/engine.py [N] [runs]`` (median of the runs).
+And with "ceiling" (``bench/ceiling.py``): not an engine, one loop specialised to this
+scenario that keeps only the essential bookkeeping. Its ratios (``ceiling_vs_simpy`` ...) bound
+what any pure-Python engine doing the real work can reach on this interpreter.
+
+All print their totals (processed, retried, dead-lettered) so a reader can check they simulate
+the same thing. Run: ``python bench/engine.py [N] [runs]`` (median of the runs).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import simpy  # noqa: E402
+from ceiling import run_ceiling  # noqa: E402 - bench/ceiling.py, beside this script
 
 from playground.engine import Simulation, check_invariants  # noqa: E402
 from playground.engine import limits as L  # noqa: E402
@@ -109,6 +116,40 @@ def run_simpy(n, seed):
     env.process(producer())
     for _ in range(RECEIVERS):
         env.process(worker())
+    env.run()
+    return time.process_time() - start, totals
+
+
+def run_simpy_textbook(n, seed):
+    """Totals only, the way SimPy's examples model customers: a process per message."""
+    rng = random.Random(seed)
+    env = simpy.Environment()
+    receivers = simpy.Resource(env, capacity=RECEIVERS)
+    totals = {"processed": 0, "retried": 0, "dead_lettered": 0}
+
+    def message():
+        attempt = 0
+        while True:
+            with receivers.request() as req:
+                yield req
+                yield env.timeout(rng.expovariate(1.0 / MEAN))
+            attempt += 1
+            if rng.random() >= FAILURE:
+                totals["processed"] += 1
+                return
+            if attempt > RETRIES:
+                totals["dead_lettered"] += 1
+                return
+            totals["retried"] += 1
+            yield env.timeout(BASE * 2 ** (attempt - 1))
+
+    def producer():
+        for _ in range(n):
+            yield env.timeout(1)
+            env.process(message())
+
+    start = time.process_time()
+    env.process(producer())
     env.run()
     return time.process_time() - start, totals
 
@@ -321,35 +362,55 @@ def snapshot_times(repeats=5):
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    contenders = (
-        ("engine", run_engine),
-        ("simpy same work", run_simpy_tracked),
-        ("simpy minimal", run_simpy),
-    )
-    rates = {name: [] for name, _ in contenders}
-    same, minimal = [], []
+    contenders = {
+        "engine": run_engine,
+        "ceiling": run_ceiling,
+        "simpy same work": run_simpy_tracked,
+        "simpy textbook": run_simpy_textbook,
+        "simpy minimal": run_simpy,
+    }
+    baselines = {"simpy same work": "", "simpy textbook": "_textbook", "simpy minimal": "_minimal"}
+    rates = {name: [] for name in contenders}
+    ratios = {(who, base): [] for who in ("engine", "ceiling") for base in baselines}
     print(f"reference scenario: {n:,} messages, {RECEIVERS} receivers, {runs} runs (median)")
     for i in range(runs):
         seed = 1000 + i
         run = {}
-        for name, fn in contenders:
+        for name, fn in contenders.items():
             cpu, totals = fn(n, seed)
             run[name] = n / cpu
             rates[name].append(n / cpu)
             print(f"run {i + 1}: {name:<16} {n / cpu:>9,.0f} msg/CPU-s  {totals}")
-        same.append(run["engine"] / run["simpy same work"])
-        minimal.append(run["engine"] / run["simpy minimal"])
-        print(f"run {i + 1}: ratio vs same-work SimPy {same[-1]:.2f}x, minimal {minimal[-1]:.2f}x")
+        for who, base in ratios:
+            ratios[who, base].append(run[who] / run[base])
+        print(
+            f"run {i + 1}: engine vs "
+            + ", ".join(f"{b} {run['engine'] / run[b]:.2f}x" for b in baselines)
+        )
     held, size, snap_ms, restore_ms = snapshot_times()
-    for name, _ in contenders:
-        print(f"median {name:<16} {statistics.median(rates[name]):>9,.0f} msg/CPU-s")
+    print()
+    print(f"{'median msg/CPU-s':<18}" + "".join(f"{name:>17}" for name in contenders))
+    print(f"{'':<18}" + "".join(f"{statistics.median(rates[k]):>17,.0f}" for k in contenders))
+    for who in ("engine", "ceiling"):
+        print(
+            f"{who + ' ratio':<18}"
+            + "".join(
+                f"{statistics.median(ratios[who, k]):>16.2f}x" if k in baselines else f"{'':>17}"
+                for k in contenders
+            )
+        )
     print(f"snapshot of {held} messages: {size / 1e6:.2f} MB JSON")
-    print(
-        f"RESULT ratio_vs_simpy={statistics.median(same):.2f}"
-        f" ratio_vs_simpy_minimal={statistics.median(minimal):.2f}"
-        f" snapshot_ms={snap_ms:.1f} restore_ms={restore_ms:.1f}"
-        f" engine_msgs_per_cpu_s={statistics.median(rates['engine']):.0f}"
-    )
+    fields = [
+        f"ratio_vs_simpy{baselines[b]}={statistics.median(ratios['engine', b]):.2f}"
+        for b in baselines
+    ]
+    fields += [f"snapshot_ms={snap_ms:.1f}", f"restore_ms={restore_ms:.1f}"]
+    fields += [f"engine_msgs_per_cpu_s={statistics.median(rates['engine']):.0f}"]
+    fields += [
+        f"ceiling_vs_simpy{baselines[b]}={statistics.median(ratios['ceiling', b]):.2f}"
+        for b in baselines
+    ]
+    print("RESULT " + " ".join(fields))
 
 
 if __name__ == "__main__":
