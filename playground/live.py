@@ -77,6 +77,8 @@ FRAGMENTS = (
 
 
 class LiveSession:
+    LOG_SHOWN = True  # the page has an event log to point to
+
     def __init__(self, scenario: str, sim: Simulation, *, clock=time.monotonic) -> None:
         self.scenario = scenario
         self.info = load_scenario(scenario).summary()
@@ -257,14 +259,10 @@ class LiveSession:
             return None
         events = self.sim.events_since(self.narrated_seq)
         self.narrated_seq = self.sim.event_seq
-        notable = [e for e in events if e["kind"] in NOTABLE_EVENTS]
-        if not notable:
-            return None
         self.narrated_at = now
-        text = P.event_text(notable[-1]) + "."
-        if len(notable) > 1:
-            more = len(notable) - 1
-            text += f" ({more} more notable event{'s' if more > 1 else ''} in the log.)"
+        text = P.narration_text(events, NOTABLE_EVENTS, log_shown=self.LOG_SHOWN)
+        if not text:
+            return None
         return render_to_string("playground/_narration.html", {"text": text})
 
     # ----- commands -----------------------------------------------------------------------
@@ -378,6 +376,7 @@ class ExperimentSession(LiveSession):
     a clock that stops exactly when the experiment's question is decided."""
 
     SHOWN = ("clock", "sync", "queues", "receivers", "dlq", "counters", "experiment")
+    LOG_SHOWN = False
 
     def __init__(self, exp, run, sim: Simulation, **kw) -> None:
         super().__init__(exp.scenario, sim, **kw)

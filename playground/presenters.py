@@ -99,7 +99,8 @@ def event_text(e: dict) -> str:
         + (f" while holding {msg.lower()}" if m else ""),
         "receiver_revived": f"Receiver {r} is back",
         "receiver_removed": f"Receiver {r} removed",
-        "death_detected": f"The broker noticed {r} is gone" + (f"; {reason}" if reason else ""),
+        "death_detected": f"The broker noticed {r} is gone"
+        + (f": {reason}" if reason else ""),
         "goal_met": "Goal met!",
         "profile": "Broker profile changed" + (f" to {reason}" if reason else ""),
     }
@@ -109,6 +110,44 @@ def event_text(e: dict) -> str:
             f": {reason}" if reason else ""
         )
     return texts.get(kind, f"{kind.replace('_', ' ')} {msg}".strip())
+
+
+# How the narration counts ordinary events: kind -> (one, many).
+ORDINARY_WORDS = {
+    "published": ("message published", "messages published"),
+    "delivered": ("delivery", "deliveries"),
+    "acked": ("acknowledged", "acknowledged"),
+    "failed": ("failed attempt", "failed attempts"),
+    "delayed": ("retry scheduled", "retries scheduled"),
+    "requeued": ("returned to the queue", "returned to the queue"),
+    "call_ok": ("sync call answered", "sync calls answered"),
+}
+
+
+def narration_text(events: list[dict], notable: set[str], *, log_shown: bool = True) -> str:
+    """One sentence about what happened since the last narration ("" if nothing did).
+
+    The most recent notable event if there was one; otherwise a count of the ordinary ones,
+    so a learner who sends a burst hears (and sees) that it went out.
+    """
+    remarkable = [e for e in events if e["kind"] in notable]
+    if remarkable:
+        text = event_text(remarkable[-1]) + "."
+        more = len(remarkable) - 1
+        if more and log_shown:
+            text += f" ({more} more notable event{'s' if more > 1 else ''} in the log.)"
+        elif more:
+            text += f" ({more} more like it.)"
+        return text
+    counts: dict[str, int] = {}
+    for e in events:
+        if e["kind"] in ORDINARY_WORDS:
+            counts[e["kind"]] = counts.get(e["kind"], 0) + 1
+    parts = [
+        f"{n} {ORDINARY_WORDS[kind][0 if n == 1 else 1]}"
+        for kind, n in sorted(counts.items(), key=lambda kv: list(ORDINARY_WORDS).index(kv[0]))
+    ]
+    return ("; ".join(parts) + ".").capitalize() if parts else ""
 
 
 def event_rows(events: list[dict], flt: str, cache: dict | None = None) -> list[dict]:

@@ -172,7 +172,7 @@ class CommandsMixin:
         r.incarnation += 1
         r.current = None
         r.work.clear()
-        self._release_held(r, "receiver removed; its unacked message returns")
+        self._release_held(r, "its receiver was removed before acknowledging it")
         i = q.consumers.index(r.id)
         q.consumers.pop(i)
         if q.rr > i:

@@ -767,11 +767,11 @@ class Simulation(CommandsMixin):
         r = self.receivers.get(ev[3])
         if r is None or r.incarnation != ev[4] or r.alive:
             return
-        self._log("death_detected", None, r.id, 0, "the broker noticed the receiver is gone")
+        self._log("death_detected", None, r.id, 0, "its unacknowledged messages return")
         messages = self.messages
         q = self.queues[r.queue]
         for mid in list(r.held.values()):
-            self._return(messages[mid], q, "receiver died; its unacked message returns")
+            self._return(messages[mid], q, "its receiver died before acknowledging it")
         r.held.clear()
         self._dispatch(q)
 

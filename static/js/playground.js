@@ -60,6 +60,13 @@
       notify(elsewhere ? ELSEWHERE : "Not connected: that command was not sent. Try it again once it says Live.");
       return;
     }
+    var action = event.detail.parameters.action;
+    if (action === "story") {  // the story panel may be far below: take the learner there
+      storyWanted = true;
+      storyOpener = event.target && event.target.id ? event.target.id : null;
+    } else if (action === "close_story") {
+      storyClosing = true;
+    }
     seq += 1;
     event.detail.parameters.seq = seq;
     event.detail.parameters.epoch = open ? epoch : -1;
@@ -84,10 +91,16 @@
     return el.defaultValue;
   }
 
+  var storyWanted = false;
+  var storyClosing = false;
+  var storyOpener = null;
+  var storyArrived = false;
   var focusedId = null;
   var openDetails = [];
   var edits = [];  // fields typed into but not applied: [id, server value then, typed value]
-  document.addEventListener("htmx:wsBeforeMessage", function () {
+  document.addEventListener("htmx:wsBeforeMessage", function (event) {
+    var message = event.detail && event.detail.message;
+    storyArrived = typeof message === "string" && message.indexOf('id="pg-story"') >= 0;
     var active = document.activeElement;
     focusedId = active && active.id ? active.id : null;
     openDetails = Array.prototype.map.call(document.querySelectorAll("#pg-root details[open][id]"), function (d) { return d.id; });
@@ -111,6 +124,20 @@
     if (focusedId && (document.activeElement === document.body || !document.activeElement)) {
       var el = document.getElementById(focusedId);
       if (el) el.focus({ preventScroll: true });
+    }
+    if (storyArrived && storyWanted) {
+      storyWanted = false;
+      var title = document.getElementById("story-title");
+      if (title) {
+        title.focus({ preventScroll: true });
+        var still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+        title.scrollIntoView({ behavior: still ? "auto" : "smooth", block: "start" });
+      }
+    } else if (storyArrived && storyClosing) {
+      storyClosing = false;
+      var opener = storyOpener && document.getElementById(storyOpener);
+      var back = opener || document.getElementById("story-title");
+      if (back) back.focus();
     }
     var share = document.getElementById("share-link");
     if (share && share.dataset.sharePath && share.value.indexOf("http") !== 0) {

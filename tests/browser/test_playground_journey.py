@@ -296,6 +296,12 @@ def test_message_text_is_shown_escaped_in_its_life_story(page: Page):
     expect(story).to_contain_text(f"text “{payload}”")
     assert story.locator("script").count() == 0
     assert page.evaluate("typeof window.__pwned") == "undefined"
+    # The story may be far below the card: focus (and the view) go to it, and come back
+    # to the card when it is closed.
+    expect(page.locator("#story-title")).to_be_focused()
+    expect(page.locator("#story-title")).to_be_in_viewport()
+    press(page, "#btn-close-story")
+    expect(page.locator(f"#msg-{message_id}")).to_be_focused()
 
 
 def test_playground_pages_have_no_serious_accessibility_violations(page: Page):
