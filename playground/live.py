@@ -154,7 +154,7 @@ class LiveSession:
             },
             "sender": {"rate": f"{view['sender']['rate']:g}"},
             "sync": {"sync": P.sync_context(view["sync"])},
-            "queues": {"queues": queues, "many": len(queues) > 1},
+            "queues": {"queues": queues, "many": len(queues) > 1, "interactive": True},
             "receivers": {
                 "receivers": receivers,
                 "queues": [q["name"] for q in view["queues"]],
@@ -178,6 +178,7 @@ class LiveSession:
                     "p95": P.seconds(view["latency"]["p95"]),
                 },
                 "in_system": view["in_system"],
+                "copies": sum(1 for q in view["queues"] if q["bound"]) > 1,
             },
             "charts": charts,
             "events": {
@@ -417,7 +418,7 @@ class ExperimentSession(LiveSession):
     def contexts(self) -> dict[str, dict]:
         contexts = super().contexts()
         contexts["experiment"] = experiment_status(self.exp, self.run, self.result, live=True)
-        for key in ("receivers", "dlq"):
+        for key in ("queues", "receivers", "dlq"):
             contexts[key]["interactive"] = False  # no knobs mid-experiment
         return contexts
 

@@ -236,7 +236,7 @@ def _m_queue_waiting(sim, queue=None):
         "receivers_text": _receivers_text(sim, q.name),
         "seconds": f"{sim.now:g}",
     }
-    return n, f"{_plural(n, 'message')} waiting in {q.name}", details
+    return n, f"{_plural(n, 'message')} waiting in the “{q.name}” queue", details
 
 
 def _m_last_done(sim):

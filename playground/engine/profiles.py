@@ -29,7 +29,7 @@ PROFILES = {
     "teaching": Profile(
         key="teaching",
         label="Teaching default",
-        source="Common practice: manual ack, backoff, dead-letter queue (broker-semantics note)",
+        source="Common practice across brokers: manual ack, retries with backoff, dead letters",
         summary=(
             "Manual ack; a dead receiver is noticed after 3 s and its messages return; "
             "failures retry with exponential backoff; after 5 deliveries a message goes "

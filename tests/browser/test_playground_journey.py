@@ -377,3 +377,18 @@ def test_opening_the_run_in_a_second_tab_hands_it_over_without_losing_anything(p
     )
     expect(counter(page, "In the system now")).to_have_text("4")
     second.close()
+
+
+def test_fan_out_with_every_queue_unsubscribed_drops_the_event_as_unroutable(page: Page):
+    open_live(page, "/playground/fan-out/")
+    pause(page)
+    for name in ("email", "billing", "shipping"):
+        press(page, f"#btn-bind-{name}")
+        expect(page.locator(f"#btn-bind-{name}")).to_have_text(f"Subscribe “{name}” again")
+    expect(page.locator("#pg-queues .tag")).to_have_count(3)  # "not subscribed", in words
+    dropped = number(counter(page, "Dropped"))
+    press(page, "#btn-publish")
+    expect(counter(page, "Dropped")).to_have_text(str(dropped + 1))
+    expect(page.locator("#pg-events")).to_contain_text("unroutable")
+    press(page, "#btn-bind-billing")  # subscribed again: the next event reaches billing
+    expect(page.locator("#btn-bind-billing")).to_have_text("Unsubscribe “billing”")

@@ -18,9 +18,13 @@ MYTH_SCENARIOS = sorted({q.scenario for q in get_quizzes()["myths"].questions})
 def follow_try_it_link(page: Page, number: int) -> str:
     """Open step ``number``, follow its Try-it link as a learner does; return the scenario."""
     page.goto(f"/steps/{number}/")
-    link = page.locator("#try-it").get_by_role("link", name=re.compile(r"^Open the “.+” scenario$"))
+    link = page.locator("#try-it").get_by_role(
+        "link", name=re.compile(r"^Open “.+” in the playground$")
+    )
     expect(link).to_have_count(1)
-    scenario = re.search(r"“(.+)”", link.inner_text()).group(1)
+    scenario = link.get_attribute("href").strip("/").split("/")[-1]
+    title = re.search(r"“(.+)”", link.inner_text()).group(1)
+    assert title == load_scenario(scenario).summary()["title"]  # named as the playground names it
     link.click()  # a boosted (htmx) navigation, exactly what a learner's click does
     expect(page).to_have_url(re.compile(rf"/playground/{re.escape(scenario)}/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(
