@@ -99,8 +99,7 @@ def event_text(e: dict) -> str:
         + (f" while holding {msg.lower()}" if m else ""),
         "receiver_revived": f"Receiver {r} is back",
         "receiver_removed": f"Receiver {r} removed",
-        "death_detected": f"The broker noticed {r} is gone"
-        + (f": {reason}" if reason else ""),
+        "death_detected": f"The broker noticed {r} is gone" + (f": {reason}" if reason else ""),
         "goal_met": "Goal met!",
         "profile": "Broker profile changed" + (f" to {reason}" if reason else ""),
     }
