@@ -140,6 +140,13 @@ def quiz_question(request: HttpRequest, slug: str, number: int, position: int) -
     attempt = _attempt_or_404(request, slug, number)
     context = _question_context(attempt, position)
     if request.method == "POST":
+        latest = attempt_latest(learner=attempt.learner, quiz=slug)
+        if latest is not None and latest.number != attempt.number:
+            return _bad_request(
+                request,
+                "This attempt was replaced when you started the quiz again; "
+                "answer in your latest attempt.",
+            )
         form = AnswerForm(request.POST, question=context["question"])
         if not form.is_valid():
             if form.tampered:

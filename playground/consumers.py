@@ -17,6 +17,7 @@ import logging
 import time
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from playground import experiment_runs, runs
@@ -28,22 +29,58 @@ FRAME_FAILED = "Something went wrong handling that; nothing was changed. Please 
 SAVE_INTERVAL = 10.0  # seconds between saves while the simulation changes (and on disconnect)
 HANDOVER_WAIT = 1.0  # seconds to wait for another tab to save and step aside
 CLOSE_NOT_FOUND = 4404  # unknown scenario or run, or no learner: the client does not retry
+CLOSE_GONE = 4410  # the learner reset their progress: this run no longer exists
 CLOSE_ELSEWHERE = 4409  # the run went live in another tab: the client does not retry
 STILL_CONNECTING = "Still connecting to the simulation: nothing was changed. Try again in a moment."
 SESSION_LEARNER_KEY = "learner_id"
 
 
-class PlaygroundConsumer(AsyncWebsocketConsumer):
+class NotFoundConsumer(AsyncWebsocketConsumer):
+    """Any other WebSocket path: refused with a code the page understands (no retry loop)."""
+
+    async def connect(self) -> None:
+        await self.refuse(CLOSE_NOT_FOUND)
+
+    async def refuse(self, code: int) -> None:
+        # Accept first: a socket refused during the handshake looks like a network failure
+        # to the browser, which would then retry for ever.
+        await self.accept()
+        await self.close(code=code)
+
+
+class PlaygroundConsumer(NotFoundConsumer):
     session: LiveSession | None = None
     task: asyncio.Task | None = None
     learner_id = None
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:  # however the connection ended, its clock must not outlive it
+            if self.task is not None and not self.task.done():
+                self.task.cancel()
+
+    async def dispatch(self, message: dict) -> None:
+        try:
+            await super().dispatch(message)
+        except StopConsumer:
+            raise
+        except Exception:
+            # A handler failed: the connection is dropped without disconnect(), so stop the
+            # clock and save here, or the run would tick (and be overwritten) with no owner.
+            with contextlib.suppress(Exception):
+                await self.stop_clock()
+                if self.session is not None:
+                    await self.save(release=True)
+            self.session = None
+            raise
 
     async def connect(self) -> None:
         self.scenario = self.scope["url_route"]["kwargs"]["scenario"]
         session = self.scope.get("session")
         self.learner_id = session.get(SESSION_LEARNER_KEY) if session is not None else None
         if self.scenario not in scenario_names() or not self.learner_id:
-            await self.close(code=CLOSE_NOT_FOUND)  # open the page first
+            await self.refuse(CLOSE_NOT_FOUND)  # open the page first
             return
         await self.accept_and_start(
             await database_sync_to_async(runs.run_holder)(
@@ -71,7 +108,7 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
             await self.close(code=1011)
             return
         if not found:
-            await self.close(code=CLOSE_NOT_FOUND)
+            await self.close(code=CLOSE_NOT_FOUND)  # accepted already: the code reaches the page
             return
         await self.send_all(self.session.full())
         await self.run_clock()
@@ -82,6 +119,11 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         )
         self.session = LiveSession(self.scenario, sim)
         return True
+
+    async def gone(self) -> None:
+        """The learner reset their progress: the run is gone, say so and stop."""
+        self.session = None
+        await self.close(code=CLOSE_GONE)
 
     async def run_takeover(self, event: dict) -> None:
         """Another tab opened this run: save it, hand it over, and step aside."""
@@ -127,7 +169,9 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
             )
             await self.send_all(self.session.replace(sim))
         elif outcome.effect == "share":
-            await self.save()
+            if not await self.save():
+                await self.gone()
+                return
             slug = await database_sync_to_async(runs.share_create)(
                 scenario=self.scenario, sim=self.session.sim
             )
@@ -147,14 +191,19 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
             if now - last_save >= SAVE_INTERVAL and self.session.dirty:
                 last_save = now
                 try:
-                    await self.save()
+                    kept = await self.save()
                 except Exception:  # keep the clock going; the next save tries again
                     logger.exception("saving a playground run failed")
                     self.session.dirty = True
+                    continue
+                if not kept:
+                    await self.gone()
+                    return
 
-    async def save(self, *, release: bool = False) -> None:
+    async def save(self, *, release: bool = False) -> bool:
+        """Save the run; False if it no longer exists (the learner reset their progress)."""
         self.session.dirty = False
-        await database_sync_to_async(runs.run_save)(
+        return await database_sync_to_async(runs.run_save)(
             learner_id=self.learner_id,
             scenario=self.scenario,
             sim=self.session.sim,
@@ -179,7 +228,7 @@ class ExperimentConsumer(PlaygroundConsumer):
                 learner_id=self.learner_id, run_id=self.run_id
             )
         if holder is None:
-            await self.close(code=CLOSE_NOT_FOUND)  # not this learner's run, or no such run
+            await self.refuse(CLOSE_NOT_FOUND)  # not this learner's run, or no such run
             return
         await self.accept_and_start(holder)
 
@@ -196,13 +245,17 @@ class ExperimentConsumer(PlaygroundConsumer):
         await super().send_all(fragments)
         if self.session is not None and self.session.newly_decided:
             session = self.session
-            session.run = await database_sync_to_async(experiment_runs.experiment_record)(
+            run = await database_sync_to_async(experiment_runs.experiment_record)(
                 run_id=self.run_id, exp=session.exp, sim=session.sim, result=session.result
             )
+            if run is None:
+                await self.gone()
+                return
+            session.run = run
             await super().send_all(session.render_changed(force_keys=("experiment",)))
 
-    async def save(self, *, release: bool = False) -> None:
+    async def save(self, *, release: bool = False) -> bool:
         self.session.dirty = False
-        await database_sync_to_async(experiment_runs.experiment_save_state)(
+        return await database_sync_to_async(experiment_runs.experiment_save_state)(
             run_id=self.run_id, sim=self.session.sim, release=self.channel_name if release else ""
         )

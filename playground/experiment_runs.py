@@ -80,16 +80,27 @@ def experiment_load(*, learner_id, run_id: int, holder: str = ""):
     return exp, run, sim
 
 
-def experiment_save_state(*, run_id: int, sim, release: str = "") -> None:
-    """Save the live simulation; ``release`` clears the live channel if it still holds it."""
-    ExperimentRun.objects.filter(pk=run_id).update(state=sim.to_dict())
+def experiment_save_state(*, run_id: int, sim, release: str = "") -> bool:
+    """Save the live simulation; ``release`` clears the live channel if it still holds it.
+
+    False if the run no longer exists (the learner reset their progress).
+    """
+    saved = ExperimentRun.objects.filter(pk=run_id).update(state=sim.to_dict())
     if release:
         ExperimentRun.objects.filter(pk=run_id, live_channel=release).update(live_channel="")
+    return bool(saved)
 
 
-def experiment_record(*, run_id: int, exp: X.Experiment, sim, result: X.Result) -> ExperimentRun:
-    """Store the engine's answer beside the prediction (once; later calls change nothing)."""
-    run = ExperimentRun.objects.get(pk=run_id)
+def experiment_record(
+    *, run_id: int, exp: X.Experiment, sim, result: X.Result
+) -> ExperimentRun | None:
+    """Store the engine's answer beside the prediction (once; later calls change nothing).
+
+    None if the run no longer exists (the learner reset their progress).
+    """
+    run = ExperimentRun.objects.filter(pk=run_id).first()
+    if run is None:
+        return None
     if run.decided_at is not None:
         return run
     run.state = sim.to_dict()

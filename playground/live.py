@@ -14,8 +14,13 @@ from django.template.loader import render_to_string
 from playground import presenters as P
 from playground.engine import CommandError, Simulation, load_scenario
 from playground.engine import experiments as X
+from playground.engine.commands import parse_command
 from playground.protocol import EVENT_FILTERS, FrameError, Request, engine_command, parse_frame
 
+SHARE_INTERVAL = 10.0  # seconds between two shares of one open playground
+SHARED_RECENTLY = (
+    "You shared this run a moment ago: that link still works. Try again in a few seconds."
+)
 THROTTLED = "That was a lot of commands at once. Give the simulation a moment, then try again."
 NOT_IN_EXPERIMENT = (
     "An experiment keeps its setup until the question is decided; only pause, resume, step "
@@ -92,6 +97,7 @@ class LiveSession:
         self.tokens_at = clock()
         self.narrated_seq = sim.event_seq
         self.narrated_at = 0.0
+        self.shared_at = float("-inf")
         self.share_slug: str | None = None
         self.dirty = False  # changed since the last save
         self._cache: dict[str, tuple] = {}
@@ -289,10 +295,13 @@ class LiveSession:
             if request.seq <= self.last_seq:
                 return Outcome()  # a replayed or duplicate command: already handled
             self.last_seq = request.seq
+        refusal = self.refusal(request)
+        if refusal:
+            return Outcome([self.notice(refusal)])
         if request.is_ui:
             return self._handle_ui(request)
         try:
-            result = self.sim.apply(engine_command(request))
+            result = self.apply(request)
         except CommandError as exc:
             return Outcome([self.notice(f"Not done: {exc.message}")])
         self.dirty = True
@@ -300,6 +309,14 @@ class LiveSession:
         message = result.get("message")
         out.append(self.notice(message or "", kind="ok"))
         return Outcome(out)
+
+    def refusal(self, request: Request) -> str | None:
+        """Why this page does not take ``request`` at all (None: it does)."""
+        return None
+
+    def apply(self, request: Request) -> dict:
+        """Apply an engine command (raises CommandError, changing nothing)."""
+        return self.sim.apply(engine_command(request))
 
     def _handle_ui(self, request: Request) -> Outcome:
         p = request.params
@@ -320,8 +337,14 @@ class LiveSession:
             self.event_filter = value
         elif request.action == "sync":
             return Outcome(self.full())
-        elif request.action in ("reset", "share"):
-            return Outcome(effect=request.action)
+        elif request.action == "share":
+            now = self.clock()
+            if now - self.shared_at < SHARE_INTERVAL:  # each share stores the whole state
+                return Outcome([self.notice(SHARED_RECENTLY, kind="info")])
+            self.shared_at = now
+            return Outcome(effect="share")
+        elif request.action == "reset":
+            return Outcome(effect="reset")
         return Outcome(self.render_changed())
 
     def replace(self, sim: Simulation) -> list[str]:
@@ -404,16 +427,26 @@ class ExperimentSession(LiveSession):
             out.append(narration)
         return out
 
-    def handle(self, text: str | None) -> Outcome:
-        """Like the playground, but an experiment's setup cannot be changed mid-run: only
-        the clock (pause, resume, step, speed) and viewing actions are accepted."""
-        try:
-            request = parse_frame(text)
-        except FrameError:
-            request = None
-        if request is not None and request.action not in EXPERIMENT_ACTIONS:
-            return Outcome([self.notice(NOT_IN_EXPERIMENT)])
-        return super().handle(text)
+    def refusal(self, request: Request) -> str | None:
+        """An experiment's setup cannot change mid-run: only the clock (pause, resume, step,
+        speed) and viewing actions are taken."""
+        return None if request.action in EXPERIMENT_ACTIONS else NOT_IN_EXPERIMENT
+
+    def apply(self, request: Request) -> dict:
+        """A step never goes past the moment the question is decided (as the clock does)."""
+        if request.action != "step":
+            return super().apply(request)
+        step = parse_command(engine_command(request))  # the engine's own checks
+        if self.result is not None:
+            return {"message": "The question is decided; this run stays as it ended."}
+        dt = step.dt
+        if dt is None:  # to the next scheduled thing (or to the end of the experiment)
+            nt = self.sim.next_event_time()
+            dt = max(0.0, (nt if nt is not None else self.exp.max_time) - self.sim.now)
+        if X.advance(self.exp, self.sim, dt):
+            self.result = X.measure(self.exp, self.sim)
+            self.sim.paused = True  # decided: the clock stops here
+        return {}
 
     def contexts(self) -> dict[str, dict]:
         contexts = super().contexts()

@@ -34,6 +34,9 @@ class SharedRun(models.Model):
     seed = models.BigIntegerField()
     commands = models.JSONField()  # [[simulated time, command dict], ...]
     until = models.FloatField()  # simulated time the run had reached when shared
+    # The state the replay gives, stored so that opening a share costs a load, not a replay of
+    # possibly hours of simulated time. (Replay equals it: the engine is deterministic.)
+    state = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -74,6 +74,8 @@ def parse_frame(text: str | None) -> Request:
         data = json.loads(text)
     except ValueError:
         raise FrameError("That message was not valid JSON.") from None
+    except RecursionError:
+        raise FrameError("That message is nested too deeply.") from None
     if not isinstance(data, dict):
         raise FrameError("A message must be a JSON object with an 'action'.")
     action = data.get("action")

@@ -6,6 +6,7 @@ import secrets
 
 from django.utils import timezone
 
+from lessons.models import Learner
 from playground.engine import Simulation
 from playground.models import PlaygroundRun, SharedRun
 
@@ -42,10 +43,11 @@ def run_load(*, learner_id, scenario: str, holder: str = "") -> Simulation:
 
 def run_save(
     *, learner_id, scenario: str, sim: Simulation, holder: str | None = None, release: str = ""
-) -> None:
+) -> bool:
     """Write the simulation's whole state (one UPDATE; the row is made on first load).
 
     ``holder`` sets the live channel; ``release`` clears it if that channel still holds it.
+    False if the learner no longer exists (they reset their progress).
     """
     state = sim.to_dict()
     fields = {"state": state, "updated_at": timezone.now()}
@@ -54,6 +56,8 @@ def run_save(
     rows = PlaygroundRun.objects.filter(learner_id=learner_id, scenario=scenario)
     updated = rows.update(**fields)
     if not updated:
+        if not Learner.objects.filter(pk=learner_id).exists():
+            return False  # the learner reset their progress: nothing to save into
         PlaygroundRun.objects.update_or_create(
             learner_id=learner_id,
             scenario=scenario,
@@ -61,6 +65,7 @@ def run_save(
         )
     if release:
         rows.filter(live_channel=release).update(live_channel="")
+    return True
 
 
 def run_reset(*, learner_id, scenario: str, seed: int | None = None) -> Simulation:
@@ -79,6 +84,7 @@ def share_create(*, scenario: str, sim: Simulation) -> str:
         seed=sim.seed,
         commands=[list(entry) for entry in sim.command_log],
         until=sim.now,
+        state=sim.to_dict(),
     )
     return slug
 
@@ -88,10 +94,22 @@ def share_get(*, slug: str) -> SharedRun | None:
 
 
 def share_open(*, slug: str, learner_id) -> SharedRun | None:
-    """Replay a shared run into the learner's own run of that scenario."""
+    """Put a shared run into the learner's own run of that scenario.
+
+    It loads the state stored with the share (what replaying its seed and commands gives; a
+    test holds the two equal), so opening a long run costs no more than opening a short one.
+    Shares without a usable stored state are replayed.
+    """
     shared = SharedRun.objects.filter(slug=slug).first()
     if shared is None:
         return None
-    sim = Simulation.replay(shared.scenario, shared.seed, shared.commands, until=shared.until)
+    sim = None
+    if shared.state:
+        try:
+            sim = Simulation.from_dict(shared.state)
+        except (KeyError, TypeError, ValueError):
+            sim = None  # stored by an older schema: replay instead
+    if sim is None:
+        sim = Simulation.replay(shared.scenario, shared.seed, shared.commands, until=shared.until)
     run_save(learner_id=learner_id, scenario=shared.scenario, sim=sim)
     return shared

@@ -60,3 +60,11 @@ def test_check_deploy_is_clean_in_production_mode():
     }
     result = _run(env, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+def test_a_wrong_method_gets_a_readable_405_page(client):
+    response = client.get("/progress/step/")
+    assert response.status_code == 405
+    assert "POST" in response["Allow"]
+    assert "That page does not take that kind of request" in response.content.decode()

@@ -9,6 +9,7 @@ Checks that need the simulation (does receiver "r7" exist? is the system full?) 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
@@ -41,7 +42,9 @@ class Int(_Rule):
         if isinstance(value, bool) or not isinstance(value, int):
             raise CommandError(f"'{name}' must be a whole number, got {_show(value)}")
         if not self.lo <= value <= self.hi:
-            raise CommandError(f"'{name}' must be between {self.lo} and {self.hi}, got {value}")
+            raise CommandError(
+                f"'{name}' must be between {self.lo} and {self.hi}, got {_show(value)}"
+            )
         return value
 
 
@@ -52,7 +55,10 @@ class Float(_Rule):
     def check(self, name, value):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise CommandError(f"'{name}' must be a number, got {_show(value)}")
-        value = float(value)
+        try:
+            value = float(value) + 0.0  # + 0.0: -0 is 0
+        except OverflowError:  # an integer too large for a float
+            raise CommandError(f"'{name}' must be a finite number") from None
         if not math.isfinite(value):
             raise CommandError(f"'{name}' must be a finite number")
         too_low = value <= self.lo if self.lo_open else value < self.lo
@@ -92,7 +98,16 @@ class Text(_Rule):
             raise CommandError(f"'{name}' is too long: at most {self.max_length} characters")
         if len(value) < self.min_length:
             raise CommandError(f"'{name}' must not be empty")
+        if _UNSTORABLE.search(value):
+            raise CommandError(
+                f"'{name}' contains a control character or broken Unicode; use plain text"
+            )
         return value
+
+
+# Control characters (other than tab and newline) and lone surrogates: they cannot be shown,
+# and lone surrogates cannot even be encoded (or stored in a JSON column).
+_UNSTORABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
 
 def _show(value):

@@ -46,6 +46,12 @@
       }
       return;
     }
+    if (code === 4404 || code === 4410) {  // refused for good: retrying would not help
+      setConn("closed", code === 4410
+        ? "This run no longer exists: your progress was reset. Reload the page to start again."
+        : "This simulation could not be opened. Reload the page to try again.");
+      return;
+    }
     setConn("closed", "Disconnected: reconnecting… (your run is saved)");
   });
 

@@ -175,6 +175,16 @@ def test_answering_twice_says_already_answered_and_counts_the_first(client):
     assert list(Answer.objects.values_list("choice_id", "correct")) == [(wrong, False)]
 
 
+def test_an_attempt_replaced_by_a_retake_takes_no_more_answers(client):
+    first = _start(client)
+    _start(client)  # "Retake": attempt 2
+    question = _question_at(first, 1)
+    response = client.post("/quizzes/myths/1/1/", {"choice": question.correct_choice.id})
+    assert response.status_code == 400
+    assert "answer in your latest attempt" in _body(response)
+    assert not Answer.objects.exists()
+
+
 @pytest.mark.parametrize(
     "data",
     [{"choice": "maybe"}, {"choice": "yes", "confidence": "certain"}, {"choice": "x" * 500}],

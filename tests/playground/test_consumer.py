@@ -191,15 +191,33 @@ async def test_a_foreign_origin_is_refused():
     await comm.disconnect()
 
 
+NOT_FOUND = {"type": "websocket.close", "code": 4404}  # the page stops retrying on this code
+
+
 async def test_without_a_learner_session_the_socket_is_closed():
     comm, connected, code = await _connect(cookie="sessionid=nonsense")
-    assert not connected
+    assert connected  # accepted, so the close code reaches the page...
+    assert await comm.receive_output(timeout=5) == NOT_FOUND  # ...and it says why
     await comm.disconnect()
 
 
 async def test_an_unknown_scenario_is_refused():
     comm, connected, _ = await _connect("no-such-scenario")
-    assert not connected
+    assert await comm.receive_output(timeout=5) == NOT_FOUND
+    await comm.disconnect()
+
+
+async def test_an_unknown_socket_path_is_refused_without_a_traceback():
+    _, cookie = await _learner_cookie()
+    headers = [
+        (b"host", b"localhost"),
+        (b"cookie", cookie.encode()),
+        (b"origin", b"http://localhost"),
+    ]
+    comm = WebsocketCommunicator(application, "/ws/nope/", headers=headers)
+    connected, _ = await comm.connect()
+    assert connected
+    assert await comm.receive_output(timeout=5) == NOT_FOUND
     await comm.disconnect()
 
 
@@ -307,3 +325,79 @@ async def test_a_run_held_by_a_vanished_socket_still_opens():
     assert _depth(await second.receive_from(timeout=5)) == 3
     assert await _live_channel(learner_id) not in ("", "gone.nobody!x")
     await second.disconnect()
+
+
+async def test_odd_frames_get_readable_refusals_and_change_nothing():
+    comm = await _paused()
+    before = _depth(await _send(comm, action="sync"))
+    frames = [
+        json.dumps({"action": "publish", "text": "broken \ud800 unicode"}),
+        json.dumps({"action": "publish", "text": "nul \x00 byte"}),
+        '{"action": "set_rate", "rate": ' + "9" * 3000 + "}",
+        '{"action": "pause", "x": ' + "[" * 1500 + "]" * 1500 + "}",
+    ]
+    replies = []
+    for frame in frames:
+        await comm.send_to(text_data=frame)
+        replies.append(html.unescape(await _drain(comm)))
+    assert "control character or broken Unicode" in replies[0]
+    assert "control character or broken Unicode" in replies[1]
+    assert "must be a finite number" in replies[2]
+    assert "nested too deeply" in replies[3]
+    assert not any("Something went wrong" in r for r in replies)
+    assert _depth(await _send(comm, action="sync")) == before
+    await comm.disconnect()
+
+
+async def test_a_failing_handler_stops_the_clock_and_saves_the_run(monkeypatch):
+    """If a handler fails outside the session (say, the database), the run is saved and
+    released, and no clock keeps ticking for a connection that is gone."""
+    from playground import consumers, runs
+
+    def broken_share(**kwargs):
+        raise RuntimeError("the database is down")
+
+    monkeypatch.setattr(runs, "share_create", broken_share)
+    started = []
+    real_start = consumers.PlaygroundConsumer.start
+
+    async def spy_start(self, holder):
+        started.append(self)
+        await real_start(self, holder)
+
+    monkeypatch.setattr(consumers.PlaygroundConsumer, "start", spy_start)
+    learner_id, cookie = await _learner_cookie()
+    comm = await _paused(cookie=cookie)
+    await _send(comm, action="burst", n="2")
+    await comm.send_to(text_data=json.dumps({"action": "share"}))
+    with pytest.raises(RuntimeError):
+        await comm.receive_from(timeout=5)
+    consumer = started[0]
+    assert consumer.task is None or consumer.task.done()
+    assert await _live_channel(learner_id) == ""
+    again, _, _ = await _connect(cookie=cookie)
+    assert _depth(await again.receive_from(timeout=5)) == 2
+    await again.disconnect()
+
+
+async def test_resetting_progress_with_a_playground_open_closes_it_cleanly():
+    learner_id, cookie = await _learner_cookie()
+    comm = await _paused(cookie=cookie)
+    await database_sync_to_async(Learner.objects.filter(pk=learner_id).delete)()
+    await comm.send_to(text_data=json.dumps({"action": "share"}))
+    out = await comm.receive_output(timeout=5)
+    assert out == {"type": "websocket.close", "code": 4410}  # the page explains, no retry
+    await comm.disconnect()
+    assert not await database_sync_to_async(PlaygroundRun.objects.exists)()
+
+
+async def test_sharing_again_at_once_reuses_the_link_instead_of_storing_another_copy():
+    from playground.models import SharedRun
+
+    comm = await _paused()
+    first = await _send(comm, action="share")
+    assert "share-link" in first
+    again = html.unescape(await _send(comm, action="share"))
+    assert "You shared this run a moment ago" in again
+    assert await database_sync_to_async(SharedRun.objects.count)() == 1
+    await comm.disconnect()

@@ -175,7 +175,7 @@ async def test_another_learner_cannot_open_someone_elses_run():
     await database_sync_to_async(other.get)("/steps/1/")  # the other learner has a session too
     run = await database_sync_to_async(ExperimentRun.objects.get)()
     comm, connected = await _connect(other, run.pk)
-    assert not connected
+    assert await comm.receive_output(timeout=5) == {"type": "websocket.close", "code": 4404}
     await comm.disconnect()
 
 
@@ -197,3 +197,33 @@ async def test_a_second_tab_takes_an_experiment_run_over_where_the_first_left_it
     await second.disconnect()
     run = await database_sync_to_async(ExperimentRun.objects.get)()
     assert run.live_channel == "" and run.state["paused"] is True
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("frames", [[{"dt": "60"}], [{}] * 40])
+async def test_stepping_never_runs_past_the_decision(frames):
+    """Big steps or many small ones: the recorded result is the engine's answer at the
+    moment the question is decided, exactly as a headless run gives it."""
+    exp_id = "step4-queue-stores"
+    client = Client()
+    await database_sync_to_async(client.post)(  # with htmx: a live run, not yet decided
+        f"/experiments/{exp_id}/predict/",
+        {"prediction": "5", "variation": "0"},
+        headers={"HX-Request": "true"},
+    )
+    run = await database_sync_to_async(ExperimentRun.objects.get)()
+    assert run.decided_at is None
+    comm, connected = await _connect(client, run.pk)
+    assert connected
+    await comm.send_to(text_data=json.dumps({"action": "pause"}))
+    await _until(comm, r"Paused")
+    for params in frames:
+        await comm.send_to(text_data=json.dumps({"action": "step", **params}))
+    await _until(comm, r"The simulation showed")
+    await comm.send_to(text_data=json.dumps({"action": "step", "dt": "60"}))
+    assert "stays as it ended" in await _until(comm, r"stays as it ended")
+    await comm.disconnect()
+    run = await database_sync_to_async(ExperimentRun.objects.get)()
+    expected = X.run_headless(X.get_experiment(exp_id), run.seed)
+    assert run.result == str(expected.value)
+    assert run.state["now"] <= X.get_experiment(exp_id).max_time

@@ -40,3 +40,25 @@ def test_replaying_gives_the_same_run_to_another_learner():
 def test_an_unknown_share_link_is_a_404(client):
     assert client.get("/playground/share/nope/").status_code == 404
     assert client.post("/playground/share/nope/").status_code == 404
+
+
+def test_the_stored_state_is_exactly_what_replaying_the_seed_and_commands_gives():
+    sim = Simulation.from_scenario("flaky-receiver", seed=5)
+    sim.apply({"action": "burst", "n": 6})
+    sim.advance(3.0)
+    sim.apply({"action": "kill_receiver", "receiver": sim.view()["receivers"][0]["id"]})
+    sim.advance(4.25)
+    slug = runs.share_create(scenario="flaky-receiver", sim=sim)
+    shared = runs.share_get(slug=slug)
+    replayed = Simulation.replay(shared.scenario, shared.seed, shared.commands, until=shared.until)
+    assert Simulation.from_dict(shared.state).to_dict() == replayed.to_dict()
+
+
+def test_a_share_without_a_stored_state_is_replayed():
+    slug, original = _shared_slug()
+    from playground.models import SharedRun
+
+    SharedRun.objects.filter(slug=slug).update(state=None)  # as shares made before states were kept
+    Client().post(f"/playground/share/{slug}/")
+    replayed = Simulation.from_dict(PlaygroundRun.objects.get().state)
+    assert replayed.events_since(0) == original.events_since(0)
