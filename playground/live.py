@@ -240,7 +240,15 @@ class LiveSession:
 
     def full(self) -> list[str]:
         """Every fragment, for a (re)connecting client that may have missed updates."""
-        return self.render_changed(force=True)
+        out = self.render_changed(force=True)
+        sent = self.sim.counters["published"]
+        if sent:  # a resumed run: the "Latest" line says where it stands, not "nothing yet"
+            text = (
+                f"Resumed at {self.sim.now:.1f} s: "
+                f"{sent} message{'s' if sent != 1 else ''} sent so far."
+            )
+            out.append(render_to_string("playground/_narration.html", {"text": text}))
+        return out
 
     @staticmethod
     def notice(message: str, *, kind: str = "error") -> str:

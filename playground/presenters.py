@@ -261,8 +261,18 @@ def goal_context(goal: dict | None) -> dict | None:
         "description": goal["description"],
         "met": goal["met"],
         "met_at": seconds(goal["met_at"]) if goal["met_at"] is not None else "",
-        "conditions": goal.get("conditions") or [],
+        "conditions": [_condition(c) for c in goal.get("conditions") or []],
     }
+
+
+def _condition(c: dict) -> dict:
+    """One goal condition in words: "messages acked: 7 (at least 20)"."""
+
+    def num(v):
+        return f"{v:g}" if isinstance(v, float) else str(v)
+
+    need = f"at least {num(c['target'])}" if c["bound"] == "min" else f"at most {num(c['target'])}"
+    return {"label": c["label"], "value": num(c["value"]), "need": need, "ok": c["ok"]}
 
 
 def story_context(story: dict | None) -> dict | None:

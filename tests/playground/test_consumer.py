@@ -401,3 +401,16 @@ async def test_sharing_again_at_once_reuses_the_link_instead_of_storing_another_
     assert "You shared this run a moment ago" in again
     assert await database_sync_to_async(SharedRun.objects.count)() == 1
     await comm.disconnect()
+
+
+async def test_a_goal_shows_its_progress_and_a_resumed_run_says_where_it_stands():
+    _, cookie = await _learner_cookie()
+    comm = await _paused("phone-vs-letter", cookie=cookie)
+    view = html.unescape(await _send(comm, action="sync"))
+    assert 'aria-label="Goal progress"' in view
+    assert "Sync calls failed or timed out: 0" in view and "(at least 3, not yet)" in view
+    await _send(comm, action="burst", n="3")
+    await comm.disconnect()
+    again, _, _ = await _connect("phone-vs-letter", cookie=cookie)
+    assert "Resumed at" in await again.receive_from(timeout=5)
+    await again.disconnect()
