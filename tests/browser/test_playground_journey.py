@@ -60,12 +60,15 @@ def step(page: Page) -> None:
     """Step to the next scheduled thing, and wait for the server's answer.
 
     The next thing may be invisible (or move the clock by less than the 0.1 s it shows), so
-    wait for the reply itself: while paused, nothing else arrives over the socket.
+    wait for the reply itself: the one carrying the command's notice (a narration of earlier
+    events may also arrive while paused).
     """
     page.evaluate(
         "() => { window.__replies = 0; if (!window.__countingReplies) {"
         " window.__countingReplies = true;"
-        " document.addEventListener('htmx:wsAfterMessage', () => { window.__replies += 1; }); } }"
+        " document.addEventListener('htmx:wsAfterMessage', (e) => {"
+        " if (String(e.detail.message).includes('id=\"pg-notice\"')) window.__replies += 1;"
+        " }); } }"
     )
     press(page, "#btn-step")
     page.wait_for_function("() => window.__replies > 0")
