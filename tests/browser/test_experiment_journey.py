@@ -77,7 +77,8 @@ def test_the_ordering_myth_leads_to_an_experiment_that_shows_out_of_order_comple
     # Wait for the experiment page to finish loading (htmx included): the quiz page also has
     # a heading, and a form submitted before htmx starts takes the no-JavaScript path.
     page.wait_for_url("**/experiments/myth-order-is-automatic/", wait_until="load")
-    expect(page.get_by_role("heading", level=1)).to_have_text("First in, first done?")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Test a myth with your own hands")
+    expect(page.get_by_role("heading", level=2, name="First in, first done?")).to_be_visible()
     tab_to(page, page.locator('input[name="prediction"][value="yes"]'))
     page.keyboard.press("Space")
     page.keyboard.press("Enter")
