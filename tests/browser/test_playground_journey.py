@@ -308,9 +308,17 @@ def test_message_text_is_shown_escaped_in_its_life_story(page: Page):
 
 
 def test_playground_pages_have_no_serious_accessibility_violations(page: Page):
-    for path in ("/playground/", "/playground/poison-message/"):
+    for path in ("/playground/", "/playground/poison-message/", "/playground/fan-out/"):
         open_live(page, path)
         assert serious_axe_violations(page) == [], path
+    # The goal's progress list and a tab that stepped aside for another one.
+    open_live(page, "/playground/phone-vs-letter/")
+    expect(page.locator("#pg-goal .goal-conditions")).to_be_visible()
+    other = page.context.new_page()
+    open_live(other, "/playground/phone-vs-letter/")
+    expect(page.locator("#pg-conn")).to_have_attribute("data-state", "elsewhere", timeout=15_000)
+    assert serious_axe_violations(page) == [], "stepped-aside tab"
+    other.close()
 
 
 def test_sandbox_fits_a_390px_screen_without_sideways_scrolling(browser: Browser, base_url: str):
