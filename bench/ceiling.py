@@ -31,7 +31,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playground.engine import limits as L  # noqa: E402
+from playground.engine.model import Message  # noqa: E402
 
+# The reference scenario (issue 4); bench/engine.py uses these too.
 MEAN = 2.5
 FAILURE = 0.1
 RETRIES = 3
@@ -42,28 +44,7 @@ READY, IN_FLIGHT, ACKED, DELAYED, DEAD = range(5)
 
 
 class Record:
-    __slots__ = (
-        "id",
-        "seq",
-        "queue",
-        "state",
-        "reason",
-        "text",
-        "poison",
-        "published_at",
-        "ready_at",
-        "delivered_at",
-        "finished_at",
-        "deliveries",
-        "total_deliveries",
-        "holder",
-        "tag",
-        "effects",
-        "redrives",
-        "redriven_from",
-        "order",
-        "auto_ack",
-    )
+    __slots__ = Message.__slots__  # the same record the engine keeps per message
 
 
 class Worker:

@@ -135,6 +135,20 @@ async def _connect(client: Client, run_id: int):
     return comm, connected
 
 
+async def _predicted_run(client: Client, prediction: str, exp_id: str = EXP, *, htmx=False):
+    """Commit a prediction as a learner does; return the run it made.
+
+    With ``htmx`` the run stays live (undecided) for the socket; without it, the no-JavaScript
+    path decides it at once.
+    """
+    await database_sync_to_async(client.post)(
+        f"/experiments/{exp_id}/predict/",
+        {"prediction": prediction, "variation": "0"},
+        headers={"HX-Request": "true"} if htmx else {},
+    )
+    return await database_sync_to_async(ExperimentRun.objects.get)()
+
+
 async def _until(comm, pattern: str, limit: float = 20.0) -> str:
     seen = ""
     loop = asyncio.get_running_loop()
@@ -151,10 +165,7 @@ async def _until(comm, pattern: str, limit: float = 20.0) -> str:
 @pytest.mark.django_db(transaction=True)
 async def test_the_engine_decides_and_the_result_sits_beside_the_prediction():
     client = Client()
-    await database_sync_to_async(client.post)(
-        f"/experiments/{EXP}/predict/", {"prediction": "3", "variation": "0"}
-    )
-    run = await database_sync_to_async(ExperimentRun.objects.get)()
+    run = await _predicted_run(client, "3")
     comm, connected = await _connect(client, run.pk)
     assert connected
     await comm.send_to(text_data=json.dumps({"action": "set_speed", "speed": "4"}))
@@ -171,9 +182,8 @@ async def test_the_engine_decides_and_the_result_sits_beside_the_prediction():
 @pytest.mark.django_db(transaction=True)
 async def test_another_learner_cannot_open_someone_elses_run():
     owner, other = Client(), Client()
-    await database_sync_to_async(owner.post)(f"/experiments/{EXP}/predict/", {"prediction": "5"})
+    run = await _predicted_run(owner, "5")
     await database_sync_to_async(other.get)("/steps/1/")  # the other learner has a session too
-    run = await database_sync_to_async(ExperimentRun.objects.get)()
     comm, connected = await _connect(other, run.pk)
     assert await comm.receive_output(timeout=5) == {"type": "websocket.close", "code": 4404}
     await comm.disconnect()
@@ -182,10 +192,7 @@ async def test_another_learner_cannot_open_someone_elses_run():
 @pytest.mark.django_db(transaction=True)
 async def test_a_second_tab_takes_an_experiment_run_over_where_the_first_left_it():
     client = Client()
-    await database_sync_to_async(client.post)(
-        f"/experiments/{EXP}/predict/", {"prediction": "3", "variation": "0"}
-    )
-    run = await database_sync_to_async(ExperimentRun.objects.get)()
+    run = await _predicted_run(client, "3")
     first, connected = await _connect(client, run.pk)
     assert connected
     await first.send_to(text_data=json.dumps({"action": "pause"}))
@@ -206,12 +213,7 @@ async def test_stepping_never_runs_past_the_decision(frames):
     moment the question is decided, exactly as a headless run gives it."""
     exp_id = "step4-queue-stores"
     client = Client()
-    await database_sync_to_async(client.post)(  # with htmx: a live run, not yet decided
-        f"/experiments/{exp_id}/predict/",
-        {"prediction": "5", "variation": "0"},
-        headers={"HX-Request": "true"},
-    )
-    run = await database_sync_to_async(ExperimentRun.objects.get)()
+    run = await _predicted_run(client, "5", exp_id, htmx=True)  # live, not yet decided
     assert run.decided_at is None
     comm, connected = await _connect(client, run.pk)
     assert connected
