@@ -49,8 +49,11 @@ class Int(_Rule):
 
 
 class Float(_Rule):
-    def __init__(self, lo, hi, lo_open=False):
-        self.lo, self.hi, self.lo_open = lo, hi, lo_open
+    """A finite number in a range. ``or_zero``: 0 is also allowed below ``lo`` (a rate that
+    stops), so the engine never divides by a number so small that the result is infinite."""
+
+    def __init__(self, lo, hi, lo_open=False, or_zero=False):
+        self.lo, self.hi, self.lo_open, self.or_zero = lo, hi, lo_open, or_zero
 
     def check(self, name, value):
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -61,10 +64,14 @@ class Float(_Rule):
             raise CommandError(f"'{name}' must be a finite number") from None
         if not math.isfinite(value):
             raise CommandError(f"'{name}' must be a finite number")
+        if self.or_zero and value == 0.0:
+            return value
         too_low = value <= self.lo if self.lo_open else value < self.lo
         if too_low or value > self.hi:
-            lower = f"more than {self.lo}" if self.lo_open else f"at least {self.lo}"
-            raise CommandError(f"'{name}' must be {lower} and at most {self.hi}, got {value:g}")
+            lower = f"more than {self.lo:g}" if self.lo_open else f"at least {self.lo:g}"
+            if self.or_zero:
+                lower = f"0 (stopped) or {lower}"
+            raise CommandError(f"'{name}' must be {lower} and at most {self.hi:g}, got {value:g}")
         return value
 
 
@@ -116,6 +123,9 @@ def _show(value):
 
 
 NAME = Text(L.MAX_NAME_LENGTH, 1)
+RATE = Float(L.MIN_RATE, L.MAX_RATE, or_zero=True)  # per second; the engine divides by it
+SYNC_TIMEOUT = Float(L.MIN_SYNC_TIMEOUT, L.MAX_SYNC_TIMEOUT)
+VISIBILITY_TIMEOUT = Float(L.MIN_VISIBILITY_TIMEOUT, L.MAX_VISIBILITY_TIMEOUT)
 
 
 # ---------------------------------------------------------------- commands
@@ -162,7 +172,7 @@ class SetRate(Command):
     """Send messages steadily, ``rate`` per second (0 stops)."""
 
     ACTION = "set_rate"
-    RULES = {"rate": Float(0.0, L.MAX_RATE)}
+    RULES = {"rate": RATE}
     REQUIRED = ("rate",)
     rate: float = 0.0
 
@@ -180,8 +190,8 @@ class SetSync(Command):
 
     ACTION = "set_sync"
     RULES = {
-        "rate": Float(0.0, L.MAX_RATE),
-        "timeout": Float(0.0, L.MAX_SYNC_TIMEOUT, lo_open=True),
+        "rate": RATE,
+        "timeout": SYNC_TIMEOUT,
     }
     rate: float | None = None
     timeout: float | None = None
@@ -289,7 +299,7 @@ class SetVisibilityTimeout(Command):
     """Set the visibility timeout (SQS style); ``enabled`` switches return-by-timeout on or off."""
 
     ACTION = "set_visibility_timeout"
-    RULES = {"seconds": Float(0.0, L.MAX_VISIBILITY_TIMEOUT, lo_open=True), "enabled": Bool()}
+    RULES = {"seconds": VISIBILITY_TIMEOUT, "enabled": Bool()}
     REQUIRED = ("seconds",)
     seconds: float = 30.0
     enabled: bool | None = None

@@ -310,7 +310,21 @@ class CommandsMixin:
         self.speed = cmd.speed
 
     def _cmd_step(self, cmd):
-        if cmd.dt is not None:
-            self.advance(cmd.dt)
-        elif not self.step_once():
-            return {"message": "nothing is scheduled"}
+        """``dt``: move the clock ``dt`` seconds on (on from a step still in progress). A busy
+        run may need more events than one command's budget: the step's target is kept as
+        state and the next ticks continue towards it (see ``Simulation.tick``)."""
+        if cmd.dt is None:
+            if not self.step_once():
+                return {"message": "nothing is scheduled"}
+            return None
+        start = self.now if self.step_target is None else self.step_target
+        target = start + cmd.dt
+        if target - self.now > L.MAX_STEP + 1e-9:
+            raise CommandError(
+                f"a step is still in progress (to {self.step_target:.1f} s); at most "
+                f"{L.MAX_STEP:g} s may be ahead at once"
+            )
+        self.step_target = target
+        if not self.advance_to(target, max_events=L.MAX_EVENTS_PER_COMMAND):
+            return {"message": f"stepping to {target:.1f} s; it continues as the clock ticks"}
+        return None

@@ -13,6 +13,7 @@ MAX_NAME_LENGTH = 20
 MAX_MESSAGES_IN_SYSTEM = 10_000  # delayed + ready + in flight + waiting in a dead-letter queue
 MAX_PUBLISHES_PER_SECOND = 50  # per simulated second, counting every publish
 MAX_RATE = 50.0  # sender rate, messages per simulated second
+MIN_RATE = 0.01  # a rate is 0 (stopped) or at least this: 1/rate must stay a finite interval
 MAX_BURST = 50
 MAX_TEXT_LENGTH = 120
 
@@ -26,18 +27,26 @@ RESTART_DELAY = 2.0  # a receiver that crashed restarts after this many seconds
 MAX_DELIVERY_LIMIT = 1000  # SQS maxReceiveCount range is 1-1000
 MAX_RETRY_DELAY = 600.0  # Pub/Sub's maximum backoff
 MAX_BASE_DELAY = 60.0
+MIN_VISIBILITY_TIMEOUT = 0.1  # shorter returns a message before anyone could work on it
 MAX_VISIBILITY_TIMEOUT = 3600.0
 MAX_DETECTION_DELAY = 300.0
 MAX_QUEUE_LENGTH = 10_000
 
 # Sync lane
+MIN_SYNC_TIMEOUT = 0.1
 MAX_SYNC_TIMEOUT = 60.0
 MAX_SYNC_PENDING = 50  # calls waiting behind a blocked caller
 
 # Time control
 MIN_SPEED = 0.25
 MAX_SPEED = 4.0
-MAX_STEP = 60.0  # seconds one "step" command may advance
+MAX_STEP = 60.0  # seconds one "step" command may advance (a pending step included)
+
+# Event budget (cost isolation: one learner's run never holds a server's event loop for long).
+# One scheduled event costs 2-9 microseconds (the most when every event is a failure, a
+# requeue and a redelivery); 2,000 keep one call at or under about 20 ms on a slow core.
+MAX_EVENTS_PER_TICK = 2_000  # what a live UI tick passes to ``Simulation.tick``
+MAX_EVENTS_PER_COMMAND = 2_000  # what a ``step`` command does at once; ticks do the rest
 
 # Bounded memory for long runs
 MAX_COMMANDS = 5_000  # command log of one run (keeps share links replayable)

@@ -17,6 +17,9 @@ from . import limits as L
 from .commands import (
     _RECEIVER_SETTINGS,
     NAME,
+    RATE,
+    SYNC_TIMEOUT,
+    VISIBILITY_TIMEOUT,
     Bool,
     Choice,
     CommandError,
@@ -58,7 +61,7 @@ KNOB_RULES = {
     "dlq_enabled": Bool(),
     "return_mode": Choice(RETURN_MODES),
     "detection_delay": Float(0.0, L.MAX_DETECTION_DELAY),
-    "visibility_timeout": Float(0.0, L.MAX_VISIBILITY_TIMEOUT, lo_open=True),
+    "visibility_timeout": VISIBILITY_TIMEOUT,
     "max_length": Int(0, L.MAX_QUEUE_LENGTH),
     "overflow": Choice(OVERFLOWS),
     "redrive_mode": Choice(REDRIVE_MODES),
@@ -68,8 +71,8 @@ assert set(KNOB_RULES) == {f.name for f in fields(Knobs)}
 
 SYNC_RULES = {
     "target": NAME,
-    "timeout": Float(0.0, L.MAX_SYNC_TIMEOUT, lo_open=True),
-    "rate": Float(0.0, L.MAX_RATE),
+    "timeout": SYNC_TIMEOUT,
+    "rate": RATE,
     "mirror": Bool(),
 }
 
@@ -159,7 +162,7 @@ def parse_scenario(name, data):
     if any(len(a) > 160 for a in actions):
         raise ScenarioError(f"{where}: suggested actions must be short (160 characters at most)")
     try:
-        rate = Float(0.0, L.MAX_RATE).check("rate", data.get("rate", 0.0))
+        rate = RATE.check("rate", data.get("rate", 0.0))
     except CommandError as e:
         raise ScenarioError(f"{where}: {e}") from None
     knobs = _checked(_table(data, "knobs", where), KNOB_RULES, f"{where} knobs")

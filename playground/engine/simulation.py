@@ -13,6 +13,7 @@ from collections import deque
 from heapq import heappop as _heappop
 from heapq import heappush as _heappush
 from itertools import islice
+from math import inf as _INFINITY
 from math import log as _ln
 
 from . import limits as L
@@ -36,9 +37,6 @@ from .model import (
 from .profiles import PROFILES
 
 SCHEMA_VERSION = 1
-FINISHED_KEPT = L.FINISHED_MESSAGES_KEPT
-MAX_IN_SYSTEM = L.MAX_MESSAGES_IN_SYSTEM
-_new_object = object.__new__
 
 # Kinds of scheduled (heap) events. A heap entry is (time, seq, kind, a, b, c).
 EV_PUBLISH_TICK = 0  # a: sender generation
@@ -114,6 +112,7 @@ class Simulation(CommandsMixin):
         self.window = [0, 0]  # [simulated second, publishes in it]
         self.paused = False
         self.speed = 1.0
+        self.step_target = None  # a ``step`` in progress: the time it is moving the clock to
         self.command_log = []
         self.goal = None
         self.goal_met_at = None
@@ -154,50 +153,46 @@ class Simulation(CommandsMixin):
 
     # ------------------------------------------------------------ time
 
-    def advance(self, dt):
+    def advance(self, dt, *, max_events=None):
         """Let ``dt`` simulated seconds pass, applying every scheduled event in order."""
-        self.advance_to(self.now + dt)
+        return self.advance_to(self.now + dt, max_events=max_events)
 
-    def tick(self, wall_seconds):
-        """Advance by real (wall-clock) seconds, honouring pause and speed."""
-        if not self.paused and wall_seconds > 0:
-            self.advance(wall_seconds * self.speed)
+    def tick(self, wall_seconds, *, max_events=None):
+        """What a UI timer calls: advance by real seconds, honouring pause and speed.
 
-    # The event loop handles the ordinary life of a message inline (see ``advance_to``). Set
-    # this to False to run every event through its handler method instead: slower, same
-    # results (the tests compare the two).
-    inline_hot_path = True
+        A ``step`` still in progress goes first (paused or not): the clock moves towards the
+        step's target instead. Returns whether the target was reached within ``max_events``.
+        """
+        if self.step_target is not None:
+            return self.advance_to(self.step_target, max_events=max_events)
+        if self.paused or wall_seconds <= 0:
+            return True
+        return self.advance_to(self.now + wall_seconds * self.speed, max_events=max_events)
 
-    def advance_to(self, t):
-        """Advance the clock to absolute simulated time ``t`` (never backwards)."""
-        if not self.inline_hot_path:
-            self._advance_by_handlers(t)
-            return
-        k = self.knobs
-        sync = self.sync
-        if (
-            len(self.bound_queues) == 1
-            and not k.max_length
-            and not (sync.mirror and sync.enabled)
-            and k.requeue_on_failure
-            and k.dlq_enabled
-            and k.retry != "none"
-            and k.return_mode != "visibility"
-        ):
-            # The plain configuration (one bound queue, no length limit, failures retried
-            # after a backoff, dead letters kept): the fastest loop, below.
-            self._advance_plain(t)
-            return
-        self._advance_inline(t)
+    def advance_to(self, t, *, max_events=None):
+        """Advance the clock to absolute simulated time ``t`` (never backwards).
 
-    def _advance_by_handlers(self, t):
-        """``advance_to`` without the inlined hot path: every event through its handler."""
+        The one event loop: pop the earliest event, move the clock to it, hand it to its
+        handler (like SimPy's ``Environment.step``). With ``max_events`` it stops after about
+        that many events, between two instants (every event of one instant is handled
+        together), and returns False: the state is then exactly that of ``advance_to(now)``,
+        so how the work is split never changes the run. True when ``t`` was reached.
+        """
         heap = self.heap
         metrics = self.metrics
         handlers = self._handlers
-        while heap and heap[0][0] <= t:
-            ev = _heappop(heap)
+        pop = _heappop
+        limit = _INFINITY if max_events is None else max_events
+        done = 0
+        while heap:
+            ev = heap[0]
             et = ev[0]
+            if et > t:
+                break
+            if done >= limit and et > self.now:
+                return False  # budget spent; the next instant is for a later call
+            pop(heap)
+            done += 1
             if et >= metrics.end:
                 self._close_metrics(et)
             self.now = et
@@ -206,6 +201,9 @@ class Simulation(CommandsMixin):
             self._close_metrics(t)
         if t > self.now:
             self.now = t
+        if self.step_target is not None and self.now >= self.step_target:
+            self.step_target = None
+        return True
 
     def next_event_time(self):
         """When the next scheduled thing happens (None if nothing is scheduled)."""
@@ -1001,11 +999,3 @@ Simulation._handlers = (
     Simulation._on_sync_done,
     Simulation._on_restart,
 )
-
-
-# The fast loops live in their own module; they are methods of Simulation.
-from .fastloops import advance_inline as _fast_inline  # noqa: E402
-from .fastloops import advance_plain as _fast_plain  # noqa: E402
-
-Simulation._advance_inline = _fast_inline
-Simulation._advance_plain = _fast_plain

@@ -36,10 +36,13 @@ _PLAIN = (
     "goal_met_at",
 )
 
+# Added after schema version 1 was first saved: a run saved without them loads with these.
+_PLAIN_DEFAULTS = {"step_target": None}
+
 
 def sim_to_dict(sim):
     version, internal, gauss = sim.rng.getstate()
-    d = {name: getattr(sim, name) for name in _PLAIN}
+    d = {name: getattr(sim, name) for name in (*_PLAIN, *_PLAIN_DEFAULTS)}
     d.update(
         schema_version=SCHEMA_VERSION,
         rng=[version, list(internal), gauss],
@@ -75,6 +78,8 @@ def sim_from_dict(cls, d):
     sim = cls.__new__(cls)
     for name in _PLAIN:
         setattr(sim, name, d[name])
+    for name, default in _PLAIN_DEFAULTS.items():
+        setattr(sim, name, d.get(name, default))
     rv, internal, gauss = d["rng"]
     import random
 

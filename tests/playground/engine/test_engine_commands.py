@@ -49,7 +49,7 @@ BAD = [
     ({"action": "redrive"}, "either"),
     ({"action": "redrive", "message_id": 1, "all": True}, "either"),
     ({"action": "step", "dt": 0}, "more than"),
-    ({"action": "set_visibility_timeout", "seconds": 0}, "more than"),
+    ({"action": "set_visibility_timeout", "seconds": 0}, "at least 0.1"),
 ]
 
 
