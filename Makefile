@@ -11,13 +11,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: help setup run test test-unit test-browser lint fmt check-deploy bench clean
+.PHONY: help setup run test test-unit test-browser conformance lint fmt check-deploy bench clean
 
 help:
 	@echo "make run    set up (first time) and serve http://$(HOST):$(PORT)"
 	@echo "make test   set up (first time) and run the whole suite, browser tests included"
 	@echo "make lint   ruff check + format check;  make fmt  format the code"
 	@echo "make bench  run the benchmark scripts under bench/"
+	@echo "make conformance  compare the engine with the RabbitMQ at AMQP_URL, rewrite conformance/results.json"
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 or newer is needed (found " + sys.version.split()[0] + ")")'
@@ -43,6 +44,11 @@ test-unit: $(STAMP)
 test-browser: $(STAMP)
 	@if [ ! -x /usr/bin/chromium ]; then echo "Chromium is missing: browser tests need Debian's chromium (sudo apt-get install chromium)."; fi
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+# Runs every behaviour script on the real broker and the engine, then rewrites the evidence
+# file learners read (conformance/results.json). Commit the file with the change it reflects.
+conformance: $(STAMP)
+	CONFORMANCE_RECORD=1 $(PY) -m pytest -p no:randomly tests/conformance $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
