@@ -1,5 +1,6 @@
 from django import forms
 
+from config.text import text_clean
 from lessons.content import get_steps
 from lessons.quizzes import CONFIDENCE_CHOICES, Question
 
@@ -26,7 +27,7 @@ class AnswerForm(forms.Form):
         self.question = question
 
     def clean_choice(self) -> str:
-        value = self.cleaned_data["choice"]
+        value = text_clean(self.cleaned_data["choice"])
         if not value:
             raise forms.ValidationError("Choose an answer first, then commit to it.", code="empty")
         if self.question.choice(value) is None:

@@ -11,6 +11,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from config.text import text_clean
 from playground.engine import COMMANDS
 from playground.engine.commands import Bool, Float, Int
 
@@ -89,7 +90,10 @@ def parse_frame(text: str | None) -> Request:
             seq = int(seq)
         if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
             raise FrameError("'seq' must be a whole number.")
-    params = {k: v for k, v in data.items() if k not in META_KEYS}
+    # Learner text enters here: bidi controls go before anything sees it (config/text.py).
+    params = {
+        k: text_clean(v) if isinstance(v, str) else v for k, v in data.items() if k not in META_KEYS
+    }
     if action in COMMANDS:
         rules = COMMANDS[action].RULES
         params = {

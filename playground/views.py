@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.text import text_clean
 from lessons.progress import learner_get
 from playground import experiment_runs, runs
 from playground.catalog import scenario_names, scenario_summaries
@@ -121,7 +122,7 @@ def experiment_predict(request: HttpRequest, experiment_id: str) -> HttpResponse
         run = experiment_runs.experiment_predict(
             learner=learner,
             exp=exp,
-            raw=request.POST.get("prediction", ""),
+            raw=text_clean(request.POST.get("prediction", "")),
             variation=variation == "1",
         )
     except X.ExperimentError as exc:
