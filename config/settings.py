@@ -183,9 +183,7 @@ PERMISSIONS_POLICY = {
     feature: []
     for feature in (
         "accelerometer",
-        "ambient-light-sensor",
         "autoplay",
-        "bluetooth",
         "camera",
         "display-capture",
         "encrypted-media",
