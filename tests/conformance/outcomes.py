@@ -91,7 +91,7 @@ def describe(outcome: dict) -> list[str]:
         elif key == "snapshots":
             for label, deliveries in value.items():
                 lines.extend(f"{label}: {line}" for line in _deliveries_lines(deliveries))
-    return lines
+    return [line[0].upper() + line[1:] for line in lines]
 
 
 def differences(expected: dict, actual: dict) -> list[str]:
