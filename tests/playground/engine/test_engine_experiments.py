@@ -3,7 +3,6 @@
 import copy
 import json
 import re
-import time
 import tomllib
 from pathlib import Path
 
@@ -124,14 +123,11 @@ def test_headless_runs_give_the_stated_answer_for_every_seed(exp_id, variation):
     exp = get_experiment(exp_id)
     wanted = exp.variation_expected if variation else exp.expected
     for seed in SEEDS:
-        started = time.perf_counter()
         result = run_headless(exp, seed, variation=variation)
-        elapsed = time.perf_counter() - started
         assert result.value == wanted, f"{exp_id} seed {seed}: {result.display}"
         assert result.decided_by == exp.decide, f"{exp_id} seed {seed}: ran into the time limit"
         assert result.variation is variation
         assert result.time <= MAX_TIME
-        assert elapsed < 0.1, f"{exp_id} took {elapsed * 1000:.0f} ms"
         assert is_correct(exp, wanted, result)
         text = explain(exp, result)
         assert "{" not in text and "}" not in text
