@@ -1,13 +1,23 @@
 """Lesson content: Markdown files with front matter under ``lessons/content/steps/``.
 
 Content is data under version control. This module loads it once, validates it, and
-renders the Markdown with Python-Markdown. A line ``[[diagram: name]]`` in a step's body
-places the accessible SVG diagram ``templates/lessons/diagrams/<name>.html`` there.
+renders the Markdown with Python-Markdown. Two kinds of marker line are understood in a
+step's body:
+
+- ``[[diagram: name]]`` places the accessible SVG diagram
+  ``templates/lessons/diagrams/<name>.html`` there;
+- ``[[try: scenario | what to try]]`` places a "try it" pointer to a playground scenario. If
+  the scenario does not exist yet (the engine team builds it), the pointer says "coming soon"
+  instead of linking, and turns into a link by itself once the scenario's file lands.
+
+A step's reading time is computed from its words and diagrams, so the estimates (and the
+home page's total) cannot drift from the text.
 """
 
 from __future__ import annotations
 
 import html
+import math
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -25,6 +35,11 @@ DIAGRAMS_DIR = Path(__file__).resolve().parent.parent / "templates" / "lessons" 
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DIAGRAM_LINE_RE = re.compile(r"^\[\[diagram:\s*([a-z0-9-]+)\s*\]\]\s*$")
+TRY_LINE_RE = re.compile(r"^\[\[try:\s*([a-z0-9-]+)\s*\|\s*(.+?)\s*\]\]\s*$")
+MARKER_RE = re.compile(r"^\[\[[a-z]+:")
+# Reading speed for explanatory technical text, and the time a diagram takes to read.
+WORDS_PER_MINUTE = 180
+DIAGRAM_MINUTES = 1 / 3
 STEP_FILE_RE = re.compile(r"^(\d{2})-([a-z0-9-]+)\.md$")
 REQUIRED_FIELDS = ("number", "slug", "title", "summary", "scenario", "try_it", "key_insight")
 
@@ -54,55 +69,108 @@ class Step:
     body_html: str
     toc: tuple[TocEntry, ...]
     diagrams: tuple[str, ...]
+    tries: tuple[str, ...]  # scenarios named by [[try: ...]] lines, in order
     source: str
 
 
-class DiagramPreprocessor(Preprocessor):
-    """Replaces ``[[diagram: name]]`` lines with the rendered diagram template."""
+@dataclass(slots=True)
+class Markers:
+    """What the marker lines of one body named, filled in while it renders."""
 
-    def __init__(self, md: markdown.Markdown, found: list[str]) -> None:
+    diagrams: list[str]
+    tries: list[str]
+
+
+class MarkerPreprocessor(Preprocessor):
+    """Replaces ``[[diagram: ...]]`` and ``[[try: ...]]`` lines with their rendered templates."""
+
+    def __init__(
+        self, md: markdown.Markdown, found: Markers, scenario_names: frozenset[str] | None
+    ) -> None:
         super().__init__(md)
         self.found = found
+        self.scenario_names = scenario_names
 
     def run(self, lines: list[str]) -> list[str]:
         out = []
         for line in lines:
-            match = DIAGRAM_LINE_RE.match(line.strip())
-            if not match:
+            stripped = line.strip()
+            if diagram := DIAGRAM_LINE_RE.match(stripped):
+                block = self.diagram(diagram.group(1))
+            elif attempt := TRY_LINE_RE.match(stripped):
+                block = self.try_it(attempt.group(1), attempt.group(2))
+            elif MARKER_RE.match(stripped):
+                raise ContentError(f"malformed marker line: {stripped!r}")
+            else:
                 out.append(line)
                 continue
-            name = match.group(1)
-            if not (DIAGRAMS_DIR / f"{name}.html").is_file():
-                raise ContentError(f"diagram {name!r} has no template in {DIAGRAMS_DIR}")
-            self.found.append(name)
-            figure = render_to_string(
-                "lessons/_diagram.html", {"template": f"lessons/diagrams/{name}.html"}
-            )
-            # The stash keeps the trusted diagram markup away from Markdown's inline parser.
-            out.extend(["", self.md.htmlStash.store(figure), ""])
+            # The stash keeps the trusted markup away from Markdown's inline parser.
+            out.extend(["", self.md.htmlStash.store(block), ""])
         return out
 
+    def diagram(self, name: str) -> str:
+        if not (DIAGRAMS_DIR / f"{name}.html").is_file():
+            raise ContentError(f"diagram {name!r} has no template in {DIAGRAMS_DIR}")
+        self.found.diagrams.append(name)
+        return render_to_string(
+            "lessons/_diagram.html", {"template": f"lessons/diagrams/{name}.html"}
+        )
 
-class DiagramExtension(Extension):
-    def __init__(self, found: list[str]) -> None:
+    def try_it(self, scenario: str, text: str) -> str:
+        from playground.catalog import scenario_names, scenario_title
+
+        names = self.scenario_names if self.scenario_names is not None else scenario_names()
+        self.found.tries.append(scenario)
+        available = scenario in names
+        return render_to_string(
+            "lessons/_try_inline.html",
+            {
+                "scenario": scenario,
+                "title": scenario_title(scenario) if available else "",
+                "text": text,
+                "available": available,
+            },
+        )
+
+
+class MarkerExtension(Extension):
+    def __init__(self, found: Markers, scenario_names: frozenset[str] | None) -> None:
         super().__init__()
         self.found = found
+        self.scenario_names = scenario_names
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
-        md.preprocessors.register(DiagramPreprocessor(md, self.found), "decoupled_diagram", 27)
+        md.preprocessors.register(
+            MarkerPreprocessor(md, self.found, self.scenario_names), "decoupled_markers", 27
+        )
 
 
-def render_markdown(text: str) -> tuple[str, tuple[TocEntry, ...], tuple[str, ...]]:
-    """Render a step body; return its HTML, its ``##`` table of contents and diagram names."""
-    diagrams: list[str] = []
+def render_markdown(
+    text: str, scenario_names: frozenset[str] | None = None
+) -> tuple[str, tuple[TocEntry, ...], Markers]:
+    """Render a step body: its HTML, its ``##`` table of contents and what its markers named."""
+    found = Markers(diagrams=[], tries=[])
     md = markdown.Markdown(
-        extensions=["tables", "sane_lists", "smarty", "toc", DiagramExtension(diagrams)],
+        extensions=[
+            "tables",
+            "sane_lists",
+            "smarty",
+            "toc",
+            MarkerExtension(found, scenario_names),
+        ],
         extension_configs={"toc": {"toc_depth": "2-2", "permalink": False}},
         output_format="html",
     )
     body = md.convert(text)
     toc = tuple(TocEntry(anchor=t["id"], title=html.unescape(t["name"])) for t in md.toc_tokens)
-    return body, toc, tuple(diagrams)
+    return body, toc, found
+
+
+def reading_minutes(source: str, diagrams: int) -> int:
+    """Minutes a learner needs for a body: its prose words plus a little per diagram."""
+    prose = "\n".join(line for line in source.splitlines() if not MARKER_RE.match(line.strip()))
+    words = len(re.findall(r"[A-Za-z0-9][\w'’.-]*", prose))
+    return max(1, math.ceil(words / WORDS_PER_MINUTE + diagrams * DIAGRAM_MINUTES))
 
 
 def load_step(path: Path, scenario_names: frozenset[str] | None = None) -> Step:
@@ -126,7 +194,10 @@ def load_step(path: Path, scenario_names: frozenset[str] | None = None) -> Step:
         raise ContentError(f"{where}: scenario {meta['scenario']!r} does not exist")
     if not post.content.strip():
         raise ContentError(f"{where}: the body is empty")
-    body_html, toc, diagrams = render_markdown(post.content)
+    if "reading_minutes" in meta:
+        raise ContentError(f"{where}: reading_minutes is computed from the text; remove it")
+    body_html, toc, found = render_markdown(post.content, scenario_names)
+    diagrams = tuple(found.diagrams)
     if not diagrams:
         raise ContentError(f"{where}: every step needs at least one [[diagram: name]] line")
     if not toc:
@@ -139,10 +210,11 @@ def load_step(path: Path, scenario_names: frozenset[str] | None = None) -> Step:
         scenario=meta["scenario"],
         try_it=str(meta["try_it"]).strip(),
         key_insight=str(meta["key_insight"]).strip(),
-        reading_minutes=int(meta.get("reading_minutes", 5)),
+        reading_minutes=reading_minutes(post.content, len(diagrams)),
         body_html=body_html,
         toc=toc,
         diagrams=diagrams,
+        tries=tuple(found.tries),
         source=post.content,
     )
 
@@ -172,3 +244,8 @@ def get_step(number: int) -> Step | None:
     if 1 <= number <= len(steps):
         return steps[number - 1]
     return None
+
+
+def lesson_minutes() -> int:
+    """The whole lesson's reading time: the sum of its steps' estimates."""
+    return sum(step.reading_minutes for step in get_steps())

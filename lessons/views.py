@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from lessons.answers import prediction_records, quiz_scores, review_due
-from lessons.content import get_step, get_steps
+from lessons.content import get_step, get_steps, lesson_minutes
 from lessons.forms import StepDoneForm
 from lessons.progress import learner_get, lesson_progress, step_set_done, step_visit
 from lessons.quiz_views import prediction_context
@@ -25,6 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "progress": lesson_progress(learner),
             "scores": quiz_scores(learner=learner),
             "due": review_due(learner=learner),
+            "lesson_minutes": lesson_minutes(),
             "nav": "home",
         },
     )

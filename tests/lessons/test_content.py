@@ -1,13 +1,27 @@
 """The lesson content files are data: these tests hold them to the shape the site relies on."""
 
+import math
 import re
+import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from lessons.content import DIAGRAMS_DIR, ContentError, get_steps, load_step, render_markdown
+from lessons.content import (
+    DIAGRAMS_DIR,
+    WORDS_PER_MINUTE,
+    ContentError,
+    get_steps,
+    lesson_minutes,
+    load_step,
+    reading_minutes,
+    render_markdown,
+)
 from playground.catalog import scenario_names
+from playground.engine import load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
 
 STEPS = get_steps()
 
@@ -82,6 +96,160 @@ def test_every_diagram_is_accessible_svg_without_inline_styles(path: Path):
 def test_every_diagram_is_used_by_some_step():
     used = {name for s in STEPS for name in s.diagrams}
     assert {p.stem for p in DIAGRAM_FILES} <= used
+
+
+def test_a_steps_reading_time_follows_its_words_and_diagrams():
+    words = " ".join(["queue"] * (WORDS_PER_MINUTE * 3))
+    assert reading_minutes(words, diagrams=0) == 3
+    assert reading_minutes(words + " more", diagrams=0) == 4
+    assert reading_minutes(words, diagrams=3) == 4
+    # Marker lines are not prose.
+    assert reading_minutes(words + "\n[[diagram: fan-out]]\n", diagrams=0) == 3
+
+
+def test_the_lesson_time_is_the_sum_of_the_steps_and_each_step_is_readable_in_one_sitting():
+    assert lesson_minutes() == sum(s.reading_minutes for s in STEPS)
+    for step in STEPS:
+        words = len(step.source.split())
+        assert step.reading_minutes >= math.floor(words / WORDS_PER_MINUTE)
+        assert step.reading_minutes <= 12, f"step {step.number} is too long to read in one go"
+
+
+def test_a_front_matter_reading_time_is_refused_because_it_would_drift(tmp_path):
+    with pytest.raises(ContentError, match="reading_minutes is computed"):
+        load_step(_write_step(tmp_path, reading_minutes=5))
+
+
+def _fan_out_subscribers() -> set[str]:
+    return {queue["name"] for queue in load_scenario("fan-out").queues}
+
+
+def test_the_fan_out_subscribers_are_the_same_in_scenario_step_text_and_diagram():
+    subscribers = _fan_out_subscribers()
+    assert len(subscribers) == 3
+    step = STEPS[4]
+    assert step.scenario == "fan-out"
+    text = step.source.lower()
+    for name in subscribers:
+        assert name in text, f"step 5 should name the {name!r} subscriber"
+    root = ET.fromstring((DIAGRAMS_DIR / "fan-out.html").read_text())
+    drawn = {el.get("data-subscriber") for el in root.iter() if el.get("data-subscriber")}
+    assert drawn == subscribers
+
+
+def test_step_five_keeps_its_promise_to_explain_replayable_logs():
+    step5 = STEPS[4].source.lower()
+    for idea in ("retention", "offset", "consumer group", "replay", "partition"):
+        assert idea in step5, f"step 5 promises logs but does not explain {idea!r}"
+    assert "queue-vs-log" in STEPS[4].diagrams
+
+
+# Statements a review found false (issue 11). Each entry: a pattern that must not come back, the
+# rule it broke, and the source of that rule.
+KNOWN_FALSE = [
+    (
+        r"with replicas, for durable",
+        "durable is not replicated",
+        "rabbitmq.com/docs/quorum-queues",
+    ),
+    (
+        r"real brokers promise \*?at-least-once",
+        "auto-ack is at-most-once",
+        "rabbitmq.com/docs/confirms",
+    ),
+    (
+        r"only on the ack does the broker delete",
+        "logs keep records until retention",
+        "Kafka design",
+    ),
+    (
+        r"only an ack ends its journey",
+        "expiry and limits end it too",
+        "rabbitmq.com/docs/ttl, dlx",
+    ),
+    (
+        r"count only ever goes up",
+        "a redrive starts a new count",
+        "SQS developer guide, redrive",
+    ),
+    (
+        r"never delivered from the main queue again\.",
+        "unless redriven",
+        "SQS developer guide, redrive",
+    ),
+    (
+        r"lands back in the line behind newer",
+        "requeue goes to the old place",
+        "rabbitmq.com/docs/confirms",
+    ),
+    (
+        r"which is what kafka partitions and sqs fifo",
+        "FIFO groups are not pinned",
+        "SQS guide, FIFO",
+    ),
+    (
+        r"more on that in step 8",
+        "step 5 explains logs itself",
+        "issue 11, item 9",
+    ),
+    (
+        r"a queue hands messages out in the order",
+        "SQS standard order is best-effort",
+        "SQS guide",
+    ),
+]
+
+
+def _learner_texts() -> list[tuple[str, str]]:
+    texts = [(f"step {s.number}", f"{s.source}\n{s.key_insight}\n{s.try_it}") for s in STEPS]
+    texts += [(p.name, p.read_text()) for p in DIAGRAM_FILES]
+    engine = ROOT / "playground" / "engine"
+    texts += [(p.name, p.read_text()) for p in sorted(engine.glob("*/*.toml"))]
+    return texts
+
+
+@pytest.mark.parametrize(
+    ("pattern", "rule", "source"), KNOWN_FALSE, ids=[rule for _, rule, _ in KNOWN_FALSE]
+)
+def test_statements_found_false_do_not_come_back(pattern, rule, source):
+    for where, text in _learner_texts():
+        flat = re.sub(r"\s+", " ", text.replace("\\\n", " ")).lower()
+        assert not re.search(pattern, flat), f"{where} says something false ({rule}; {source})"
+
+
+def test_a_killed_receiver_is_taught_as_two_cases_refused_or_silent():
+    step2 = STEPS[1].source.lower()
+    assert "refused at once" in step2 and "silence until the timeout" in step2
+    experiment = tomllib.loads(
+        (ROOT / "playground/engine/experiments/step2-sync-wait.toml").read_text()
+    )
+    assert "refused at once" in experiment["variation_explanation"]
+
+
+@pytest.mark.parametrize("step", STEPS, ids=lambda s: s.slug)
+def test_every_try_pointer_links_when_its_scenario_exists_and_says_coming_soon_otherwise(step):
+    for scenario in step.tries:
+        link = f'href="/playground/{scenario}/"'
+        if scenario in scenario_names():
+            assert link in step.body_html
+        else:
+            assert f'data-scenario="{scenario}"' in step.body_html
+            assert "Coming soon to the playground" in step.body_html
+
+
+def test_a_try_pointer_turns_into_a_link_once_the_scenario_exists():
+    text = "## S\n\n[[try: fan-out | Watch the copies.]]\n\n[[diagram: fan-out]]\n"
+    soon, _, found = render_markdown(text, scenario_names=frozenset())
+    assert "Coming soon to the playground" in soon and "/playground/fan-out/" not in soon
+    assert found.tries == ["fan-out"]
+    ready, _, _ = render_markdown(text, scenario_names=frozenset({"fan-out"}))
+    assert 'href="/playground/fan-out/"' in ready and "Coming soon" not in ready
+    assert "One event, three subscribers" in ready  # the scenario's own title
+
+
+def test_a_malformed_marker_line_is_rejected():
+    with pytest.raises(ContentError, match="malformed marker"):
+        render_markdown("## S\n\n[[try: no description]]\n")
 
 
 def _write_step(tmp_path, name="04-queues.md", **overrides):

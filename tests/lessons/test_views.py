@@ -19,6 +19,17 @@ def test_home_offers_start_to_a_new_learner(client):
     assert body.count('class="step-card') == 9
 
 
+def test_home_gives_the_lesson_time_the_steps_add_up_to(client):
+    from lessons.content import get_steps
+
+    total = sum(step.reading_minutes for step in get_steps())
+    body = client.get("/").content.decode()
+    assert f"About {total} minutes" in body
+    for step in get_steps():
+        page = client.get(f"/steps/{step.number}/").content.decode()
+        assert f"about {step.reading_minutes} min" in page
+
+
 @pytest.mark.parametrize("number", range(1, 10))
 def test_every_step_page_renders_with_navigation_and_progress(client, number):
     body = client.get(f"/steps/{number}/").content.decode()
