@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from lessons.answers import prediction_records, quiz_scores, review_due
 from lessons.content import get_step, get_steps, lesson_minutes
 from lessons.forms import StepDoneForm
+from lessons.glossary import get_glossary, get_terms
 from lessons.progress import learner_get, lesson_progress, step_set_done, step_visit
 from lessons.quiz_views import prediction_context
 from playground.engine.experiments import experiments_for_step
@@ -26,6 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "scores": quiz_scores(learner=learner),
             "due": review_due(learner=learner),
             "lesson_minutes": lesson_minutes(),
+            "glossary_size": len(get_terms()),
             "nav": "home",
         },
     )
@@ -71,6 +73,16 @@ def progress_page(request: HttpRequest) -> HttpResponse:
             "nav": "progress",
         },
     )
+
+
+@require_GET
+def glossary(request: HttpRequest) -> HttpResponse:
+    return render(request, "lessons/glossary.html", {"entries": get_glossary(), "nav": "lesson"})
+
+
+@require_GET
+def objectives(request: HttpRequest) -> HttpResponse:
+    return render(request, "lessons/objectives.html", {"steps": get_steps(), "nav": "lesson"})
 
 
 @require_POST

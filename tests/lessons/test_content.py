@@ -261,6 +261,7 @@ def _write_step(tmp_path, name="04-queues.md", **overrides):
         "scenario": "slow-receiver",
         "try_it": "T",
         "key_insight": "K",
+        "objectives": '["Explain what a queue is", "Say when a queue helps"]',
     }
     meta.update(overrides)
     front = "\n".join(f"{k}: {v}" for k, v in meta.items() if v is not None)
@@ -274,6 +275,13 @@ def test_a_well_formed_step_file_loads(tmp_path):
     step = load_step(_write_step(tmp_path))
     assert step.diagrams == ("sender-queue-receiver",)
     assert step.toc[0].title == "A section"
+    assert step.objectives == ("Explain what a queue is", "Say when a queue helps")
+
+
+@pytest.mark.parametrize("step", STEPS, ids=lambda s: s.slug)
+def test_every_step_states_two_to_four_learning_objectives(step):
+    assert 2 <= len(step.objectives) <= 4
+    assert len(set(step.objectives)) == len(step.objectives)
 
 
 @pytest.mark.parametrize(
@@ -284,6 +292,10 @@ def test_a_well_formed_step_file_loads(tmp_path):
         ({"number": 5}, "number must be"),
         ({"slug": "Bad_Slug"}, "slug must be"),
         ({"scenario": "Not A Name"}, "not a well-formed name"),
+        ({"objectives": None}, "objectives must list 2 to 4"),
+        ({"objectives": '["Only one"]'}, "objectives must list 2 to 4"),
+        ({"objectives": '["lower case start", "Fine"]'}, "should start with a capital"),
+        ({"objectives": '["Ends with a full stop.", "Fine"]'}, "without a full stop"),
     ],
 )
 def test_malformed_step_files_are_rejected_with_a_clear_message(tmp_path, overrides, message):

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from lessons.models import Learner, StepProgress
 
@@ -146,3 +147,48 @@ def test_the_progress_page_lists_every_step_with_its_state(client):
     body = client.get("/progress/").content.decode()
     assert "1 of 9 steps done" in body
     assert body.count("Not started") == 7
+
+
+def test_each_step_opens_with_its_learning_objectives(client):
+    from lessons.content import get_steps
+
+    for step in get_steps():
+        body = client.get(f"/steps/{step.number}/").content.decode()
+        objectives = body.index("After this step you can")
+        assert objectives < body.index('class="prose"')
+        for objective in step.objectives:
+            assert escape(objective) in body
+
+
+def test_the_objectives_page_lists_every_step_and_its_objectives(client):
+    from lessons.content import get_steps
+
+    body = client.get("/objectives/").content.decode()
+    for step in get_steps():
+        assert f'id="step-{step.number}"' in body
+        assert f'href="/steps/{step.number}/"' in body
+        for objective in step.objectives:
+            assert escape(objective) in body
+
+
+def test_the_glossary_page_gives_every_term_an_anchor_and_its_first_step(client):
+    from lessons.glossary import get_glossary
+
+    body = client.get("/glossary/").content.decode()
+    for entry in get_glossary():
+        assert f'<dt id="{entry.term.anchor}">{escape(entry.term.term)}</dt>' in body
+        assert f'href="/steps/{entry.step}/#first-{entry.term.anchor}"' in body
+
+
+def test_a_steps_term_links_lead_to_anchors_the_glossary_page_has(client):
+    glossary = client.get("/glossary/").content.decode()
+    for number in range(1, 10):
+        body = client.get(f"/steps/{number}/").content.decode()
+        for anchor in re.findall(r'href="/glossary/#([a-z0-9-]+)"', body):
+            assert f'id="{anchor}"' in glossary
+
+
+def test_home_leads_teachers_to_objectives_glossary_and_recap(client):
+    body = client.get("/").content.decode()
+    for href in ('href="/objectives/"', 'href="/glossary/"', 'href="/takeaways/"'):
+        assert href in body
