@@ -155,6 +155,8 @@ class TermLinker:
                     "href": f"{self.href}#{self.anchors[term_id]}",
                     "class": "term",
                     "id": f"first-{self.anchors[term_id]}",
+                    # A full page load lands on the anchor; htmx's boosted swap does not.
+                    "hx-boost": "false",
                 },
             )
             a.text = match.group(0)

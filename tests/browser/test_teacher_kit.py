@@ -32,10 +32,11 @@ def test_without_javascript_a_teacher_reaches_objectives_and_glossary_from_home(
     context.close()
 
 
-def test_a_terms_first_use_leads_to_its_definition_and_back_without_javascript(
-    browser: Browser, base_url: str
+@pytest.mark.parametrize("javascript", [False, True], ids=["no-js", "js"])
+def test_a_terms_first_use_leads_to_its_definition_and_back(
+    browser: Browser, base_url: str, javascript: bool
 ):
-    context = browser.new_context(base_url=base_url, java_script_enabled=False)
+    context = browser.new_context(base_url=base_url, java_script_enabled=javascript)
     page = context.new_page()
     page.goto("/steps/4/")
     page.locator("a.term", has_text="backpressure").first.click()
@@ -43,8 +44,9 @@ def test_a_terms_first_use_leads_to_its_definition_and_back_without_javascript(
     term = page.locator("#term-backpressure")
     expect(term).to_be_in_viewport()
     expect(term).to_have_text("Backpressure")
-    page.get_by_role("link", name="step 4: Message queues").first.click()
-    expect(page).to_have_url(re.compile(r"/steps/4/#first-term-"))
+    page.locator("#term-backpressure + dd").get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"/steps/4/#first-term-backpressure$"))
+    expect(page.locator("#first-term-backpressure")).to_be_in_viewport()
     context.close()
 
 

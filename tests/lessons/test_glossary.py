@@ -43,7 +43,10 @@ def test_a_term_is_linked_at_its_first_use_and_only_there():
     term = Term(id="backlog", term="Backlog", match=("backlog",), definition="x" * 40)
     body, _, found = render("## S\n\nA backlog grows. The backlog shrinks.\n", linker=_linker(term))
     assert body.count('class="term"') == 1
-    link = '<a class="term" href="/glossary/#term-backlog" id="first-term-backlog">backlog</a>'
+    link = (
+        '<a class="term" href="/glossary/#term-backlog" hx-boost="false" id="first-term-backlog">'
+        "backlog</a>"
+    )
     assert f"A {link} grows." in body
     assert found.terms == ["backlog"]
 
@@ -103,3 +106,12 @@ def test_a_malformed_glossary_is_rejected_with_a_clear_message(tmp_path, yaml_te
     path.write_text(yaml_text)
     with pytest.raises(ContentError, match=message):
         load_glossary(path)
+
+
+def test_the_system_check_refuses_term_links_to_a_page_that_is_not_there(monkeypatch):
+    from lessons import checks
+
+    assert checks.glossary_address_check(None) == []
+    monkeypatch.setattr(checks, "GLOSSARY_HREF", "/words/")
+    errors = checks.glossary_address_check(None)
+    assert [e.id for e in errors] == ["lessons.E002"]
