@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.template.loader import render_to_string
 
 from playground import presenters as P
-from playground.engine import CommandError, Simulation, load_scenario
+from playground.engine import PROFILES, CommandError, Simulation, load_scenario
 from playground.engine import experiments as X
 from playground.engine.commands import parse_command
 from playground.protocol import EVENT_FILTERS, FrameError, Request, engine_command, parse_frame
@@ -158,7 +158,12 @@ class LiveSession:
                 "speed": f"{view['speed']:g}",
                 "profile": view["profile"],
             },
-            "sender": {"rate": f"{view['sender']['rate']:g}"},
+            "sender": {
+                "rate": f"{view['sender']['rate']:g}",
+                # Async sending makes sense only where a message can reach a queue: one is
+                # subscribed, or the queues' buttons can subscribe one again.
+                "offered": many_queues or any(q["bound"] for q in view["queues"]),
+            },
             "sync": {"sync": P.sync_context(view["sync"])},
             "queues": {"queues": queues, "many": len(queues) > 1, "interactive": True},
             "receivers": {
@@ -176,7 +181,7 @@ class LiveSession:
                 "knobs": view["knobs"],
                 "interactive": True,
             },
-            "broker": {"knobs": view["knobs"], "profile": view["profile"]},
+            "broker": {"knobs": view["knobs"], "profile": view["profile"], "profiles": PROFILES},
             "counters": {
                 "counters": P.counters_context(view),
                 "latency": {
