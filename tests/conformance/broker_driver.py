@@ -285,6 +285,12 @@ class BrokerRun:
                 held = self.consumers[step.of].unacked
                 tag = held[0] if held else None
             else:
+                # A requeued message may take longer than IDLE to come back on a loaded
+                # machine: wait for it (up to SETTLE_MAX) rather than end the step early.
+                deadline = time.monotonic() + SETTLE_MAX
+                while not c.unacked and time.monotonic() < deadline:
+                    self.pump_all()
+                    time.sleep(0.005)
                 tag = (c.unacked[-1] if step.newest else c.unacked[0]) if c.unacked else None
             if tag is None:
                 return
