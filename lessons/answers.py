@@ -7,12 +7,25 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 
 from lessons.models import Answer, Learner, QuizAttempt
-from lessons.quizzes import Question, Quiz, get_predictions, get_quizzes
+from lessons.quizzes import (
+    ASSESSMENT,
+    NUMBER,
+    Choice,
+    Question,
+    Quiz,
+    choice_order,
+    format_number,
+    get_assessment,
+    get_predictions,
+    get_quizzes,
+    quiz_get,
+)
 
 MIN_ANSWERS_FOR_SHARE = 5  # below this many learners, "what others answered" stays hidden
 REVIEW_SIZE = 5  # questions in one review round
@@ -24,9 +37,9 @@ class AnswerRejected(ValueError):
 
 
 def question_for_key(key: str) -> tuple[Quiz, Question]:
-    """``"myths/instant-replies"`` -> (the myths quiz, that question)."""
+    """``"myths/async-means-instant"`` -> (the myths quiz, that question)."""
     slug, _, qid = key.partition("/")
-    quiz = get_quizzes().get(slug)
+    quiz = quiz_get(slug)
     question = quiz.question(qid) if quiz else None
     if question is None:
         raise KeyError(key)
@@ -53,41 +66,46 @@ class Committed:
 
 
 def attempt_start(*, learner: Learner, quiz: str, seed: int | None = None) -> QuizAttempt:
-    """Start a new attempt. The first keeps the authored order; retakes shuffle it.
+    """Start a new attempt. The first keeps the authored question order; retakes shuffle it.
 
     A retake never repeats the previous attempt's order (where more than one order exists),
-    and shuffles choices too where the quiz says their order carries no meaning.
+    except for a quiz that keeps its order on purpose (the assessment follows the lesson).
+    Choices are shuffled on every attempt, the first included, from the attempt's id.
     """
     rng = random.Random(seed)
     if quiz == REVIEW:
         keys = review_due(learner=learner)[:REVIEW_SIZE]
         if not keys:
             raise AnswerRejected("Nothing is waiting for review.")
+        reshuffle = True
     else:
-        keys = [f"{quiz}/{q.id}" for q in get_quizzes()[quiz].questions]
+        quiz_obj = quiz_get(quiz)
+        if quiz_obj is None:
+            raise KeyError(quiz)
+        keys = [f"{quiz}/{q.id}" for q in quiz_obj.questions]
+        reshuffle = quiz_obj.reshuffle_retakes
     previous = QuizAttempt.objects.filter(learner=learner, quiz=quiz).order_by("-number").first()
-    if previous is not None and len(keys) > 1:
+    if previous is not None and reshuffle and len(keys) > 1:
         while keys == previous.question_keys:
             rng.shuffle(keys)
-    choice_orders = {}
-    for key in keys:
-        quiz_obj, question = question_for_key(key)
-        ids = [c.id for c in question.choices]
-        if previous is not None and quiz_obj.shuffle_choices:
-            rng.shuffle(ids)
-        choice_orders[key] = ids
     number = previous.number + 1 if previous else 1
     try:
         with transaction.atomic():
             return QuizAttempt.objects.create(
-                learner=learner,
-                quiz=quiz,
-                number=number,
-                question_keys=keys,
-                choice_orders=choice_orders,
+                learner=learner, quiz=quiz, number=number, question_keys=keys
             )
     except IntegrityError:  # a double submit started this attempt a moment ago: use it
         return QuizAttempt.objects.get(learner=learner, quiz=quiz, number=number)
+
+
+def attempt_choices(attempt: QuizAttempt, question: Question) -> list[Choice]:
+    """The question's choices in the order this attempt shows them (stable across reloads)."""
+    return choice_order(question, f"attempt-{attempt.pk}")
+
+
+def prediction_choices(*, learner: Learner | None, question: Question) -> list[Choice]:
+    """A step's prediction choices in the order this learner sees them (stable for them)."""
+    return choice_order(question, f"learner-{learner.pk}" if learner else None)
 
 
 def attempt_latest(*, learner: Learner | None, quiz: str) -> QuizAttempt | None:
@@ -114,15 +132,30 @@ def attempt_next_position(attempt: QuizAttempt) -> int | None:
 
 
 def answer_commit(
-    *, learner: Learner, attempt: QuizAttempt, key: str, choice_id: str, confidence: str = ""
+    *,
+    learner: Learner,
+    attempt: QuizAttempt,
+    key: str,
+    choice_id: str = "",
+    number: Decimal | None = None,
+    confidence: str = "",
 ) -> Committed:
-    """Commit an answer in an attempt. A second answer to the same question changes nothing."""
+    """Commit an answer in an attempt. A second answer to the same question changes nothing.
+
+    A choice question takes ``choice_id``; a typed-number question takes ``number``.
+    """
     if key not in attempt.question_keys:
         raise AnswerRejected("That question is not part of this quiz attempt.")
     quiz, question = question_for_key(key)
-    choice = question.choice(choice_id)
-    if choice is None:
-        raise AnswerRejected("That choice is not one of this question's answers.")
+    if question.format == NUMBER:
+        if number is None:
+            raise AnswerRejected("This question needs a number as its answer.")
+        fields = {"choice_id": "", "number": number, "correct": question.grade_number(number)}
+    else:
+        choice = question.choice(choice_id)
+        if choice is None:
+            raise AnswerRejected("That choice is not one of this question's answers.")
+        fields = {"choice_id": choice.id, "correct": choice.correct}
     existing = attempt.answers.filter(quiz=quiz.slug, question_id=question.id).first()
     if existing is not None:
         return Committed(answer=existing, duplicate=True)
@@ -133,9 +166,8 @@ def answer_commit(
                 attempt=attempt,
                 quiz=quiz.slug,
                 question_id=question.id,
-                choice_id=choice.id,
-                correct=choice.correct,
                 confidence=confidence,
+                **fields,
             )
     except IntegrityError:  # a double submit raced us: the first one counts
         answer = attempt.answers.get(quiz=quiz.slug, question_id=question.id)
@@ -177,13 +209,28 @@ def prediction_get(*, learner: Learner | None, question: Question) -> Answer | N
 
 
 @dataclass(frozen=True)
-class Share:
+class SpreadRow:
+    choice: Choice
+    count: int
     percent: int
+    yours: bool
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How learners answered a question on their first go, choice by choice."""
+
+    rows: tuple[SpreadRow, ...]
     total: int
 
 
-def answer_share(answer: Answer) -> Share | None:
-    """How many learners gave the same answer on their first go, or None below the minimum."""
+def answer_spread(answer: Answer, choices: list[Choice]) -> Spread | None:
+    """Every choice's share of learners' first answers, or None below the minimum.
+
+    ``choices`` gives the order to list them in (the order the learner saw). First answers are
+    those of first attempts (and the one answer each learner gives to a step's prediction), so
+    retakes, after the reveal, do not pull the figures towards the right answer.
+    """
     first_answers = Answer.objects.filter(quiz=answer.quiz, question_id=answer.question_id)
     if answer.quiz == "predictions":
         first_answers = first_answers.filter(attempt=None)
@@ -195,7 +242,18 @@ def answer_share(answer: Answer) -> Share | None:
     total = sum(counts.values())
     if total < MIN_ANSWERS_FOR_SHARE:
         return None
-    return Share(percent=round(100 * counts.get(answer.choice_id, 0) / total), total=total)
+    return Spread(
+        rows=tuple(
+            SpreadRow(
+                choice=c,
+                count=counts.get(c.id, 0),
+                percent=round(100 * counts.get(c.id, 0) / total),
+                yours=c.id == answer.choice_id,
+            )
+            for c in choices
+        ),
+        total=total,
+    )
 
 
 # ----- results and review ---------------------------------------------------------------------
@@ -213,10 +271,7 @@ class ResultRow:
 
     @property
     def chosen_text(self) -> str:
-        if self.answer is None:
-            return ""
-        choice = self.question.choice(self.answer.choice_id)
-        return choice.text if choice else self.answer.choice_id
+        return answer_text(self.question, self.answer)
 
 
 @dataclass(frozen=True)
@@ -244,14 +299,52 @@ class AttemptResult:
     def confident_misses(self) -> int:
         return sum(r.confident_miss for r in self.rows)
 
+    @property
+    def percent(self) -> int:
+        return round(100 * self.score / self.total) if self.total else 0
+
+    @property
+    def by_step(self) -> tuple[StepTally, ...]:
+        """Right answers per lesson step, in step order (for "steps to reread")."""
+        tallies: dict[int, list[int]] = {}
+        for row in self.rows:
+            tally = tallies.setdefault(row.question.step, [0, 0])
+            tally[0] += bool(row.answer and row.answer.correct)
+            tally[1] += 1
+        return tuple(StepTally(step, r, t) for step, (r, t) in sorted(tallies.items()))
+
+    @property
+    def steps_to_reread(self) -> tuple[int, ...]:
+        return tuple(t.step for t in self.by_step if t.right < t.total)
+
+
+def answer_text(question: Question, answer: Answer | None) -> str:
+    """What the learner answered, as they would read it ("Myth", "1,200 messages", ...)."""
+    if answer is None:
+        return ""
+    if question.format == NUMBER:
+        return f"{format_number(answer.number)} {question.unit}".strip()
+    choice = question.choice(answer.choice_id)
+    return choice.text if choice else answer.choice_id
+
+
+@dataclass(frozen=True)
+class StepTally:
+    step: int
+    right: int
+    total: int
+
 
 def attempt_result(attempt: QuizAttempt) -> AttemptResult:
+    """The attempt's rows: misses first for quizzes; the assessment keeps the lesson's order."""
     answers = attempt_answers(attempt)
     rows = [
         ResultRow(key=key, question=question_for_key(key)[1], answer=answers.get(key))
         for key in attempt.question_keys
         if _known(key)  # a question removed from the content since is skipped
     ]
+    if attempt.quiz == ASSESSMENT:
+        return AttemptResult(attempt=attempt, rows=tuple(rows))
     rank = {
         id(r): (0 if r.confident_miss else 1 if r.answer and not r.answer.correct else 2)
         for r in rows
@@ -267,7 +360,7 @@ def review_due(*, learner: Learner | None) -> list[str]:
     latest: dict[str, bool] = {}
     for a in (
         Answer.objects.filter(learner=learner)
-        .exclude(quiz="predictions")
+        .exclude(quiz__in=["predictions", ASSESSMENT])  # the assessment is not practice
         .order_by("answered_at", "id")
     ):
         latest[f"{a.quiz}/{a.question_id}"] = a.correct
@@ -284,9 +377,10 @@ class QuizScore:
 
 
 def quiz_scores(*, learner: Learner | None) -> list[QuizScore]:
-    """Each quiz's latest and best complete score, for the progress page and the recap."""
+    """Each quiz's (and the assessment's) latest and best complete score, for the progress page,
+    the recap, the home page and the quiz index."""
     scores = []
-    for slug, quiz in get_quizzes().items():
+    for slug, quiz in [*get_quizzes().items(), (ASSESSMENT, get_assessment())]:
         attempts = (
             list(QuizAttempt.objects.filter(learner=learner, quiz=slug).prefetch_related("answers"))
             if learner

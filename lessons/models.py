@@ -42,13 +42,17 @@ class StepProgress(models.Model):
 
 
 class QuizAttempt(models.Model):
-    """One go at a quiz (or a review round): the question order it was given, kept forever."""
+    """One go at a quiz, a review round or the final assessment, kept forever.
+
+    It stores the question order it was given. The order of each question's choices is not
+    stored: it is shuffled from this attempt's id (``lessons.quizzes.choice_order``), so a reload
+    shows the same order and the next attempt a new one.
+    """
 
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="attempts")
-    quiz = models.CharField(max_length=20)  # "myths", "pitfalls" or "review"
+    quiz = models.CharField(max_length=20)  # "myths", "pitfalls", "review" or "assessment"
     number = models.PositiveIntegerField()  # 1 for the first attempt at this quiz, then 2, ...
-    question_keys = models.JSONField()  # ["myths/instant-replies", ...] in the order shown
-    choice_orders = models.JSONField(default=dict)  # question key -> choice ids in shown order
+    question_keys = models.JSONField()  # ["myths/async-means-instant", ...] in the order shown
     started_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -70,9 +74,12 @@ class Answer(models.Model):
     attempt = models.ForeignKey(
         QuizAttempt, on_delete=models.CASCADE, null=True, blank=True, related_name="answers"
     )
-    quiz = models.CharField(max_length=20)  # "myths", "pitfalls" or "predictions"
+    quiz = models.CharField(max_length=20)  # "myths", "pitfalls", "assessment" or "predictions"
     question_id = models.CharField(max_length=80)
-    choice_id = models.CharField(max_length=40)
+    choice_id = models.CharField(max_length=40, blank=True)  # empty for a typed number
+    number = models.DecimalField(  # the typed number, for questions that ask for one
+        max_digits=20, decimal_places=6, null=True, blank=True
+    )
     correct = models.BooleanField()
     confidence = models.CharField(max_length=8, blank=True, choices=CONFIDENCE_CHOICES)
     answered_at = models.DateTimeField(auto_now_add=True)

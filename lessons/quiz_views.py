@@ -9,12 +9,15 @@ from lessons.answers import (
     REVIEW,
     AnswerRejected,
     answer_commit,
-    answer_share,
+    answer_spread,
+    answer_text,
     attempt_answers,
+    attempt_choices,
     attempt_latest,
     attempt_next_position,
     attempt_result,
     attempt_start,
+    prediction_choices,
     prediction_commit,
     prediction_get,
     prediction_records,
@@ -27,7 +30,17 @@ from lessons.content import get_step
 from lessons.forms import AnswerForm
 from lessons.models import QuizAttempt
 from lessons.progress import SESSION_KEY, learner_get, lesson_progress
-from lessons.quizzes import CONFIDENCE_CHOICES, get_prediction, get_quizzes, get_takeaways
+from lessons.quiz_guessing import all_figures, figures_table
+from lessons.quizzes import (
+    ASSESSMENT,
+    CONFIDENCE_CHOICES,
+    VERDICT,
+    get_exercises,
+    get_prediction,
+    get_predictions,
+    get_takeaways,
+    quiz_get,
+)
 from playground.experiment_runs import experiment_stats
 
 QUIZ_TITLES = {REVIEW: "Review what you missed"}
@@ -36,7 +49,7 @@ QUIZ_TITLES = {REVIEW: "Review what you missed"}
 def _quiz_or_404(slug: str):
     if slug == REVIEW:
         return None
-    quiz = get_quizzes().get(slug)
+    quiz = quiz_get(slug)
     if quiz is None:
         raise Http404(f"There is no quiz called “{slug}”.")
     return quiz
@@ -49,11 +62,14 @@ def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
 @require_GET
 def quiz_index(request: HttpRequest) -> HttpResponse:
     learner = learner_get(request)
+    scores = quiz_scores(learner=learner)
     return render(
         request,
         "lessons/quiz_index.html",
         {
-            "scores": quiz_scores(learner=learner),
+            "scores": [s for s in scores if s.quiz.slug != ASSESSMENT],
+            "assessment": next(s for s in scores if s.quiz.slug == ASSESSMENT),
+            "prediction_steps": sorted(get_predictions()),
             "due": review_due(learner=learner),
             "nav": "quizzes",
         },
@@ -107,9 +123,8 @@ def _question_context(attempt: QuizAttempt, position: int, *, form=None, duplica
     key = attempt.question_keys[position - 1]
     quiz, question = question_for_key(key)
     answer = attempt_answers(attempt).get(key)
-    choices = [question.choice(cid) for cid in attempt.choice_orders.get(key, [])] or list(
-        question.choices
-    )
+    choices = attempt_choices(attempt, question)
+    reveals = attempt.quiz == REVIEW or quiz.reveal_each
     is_last = position == len(attempt.question_keys)
     base = f"/quizzes/{attempt.quiz}/{attempt.number}/"
     return {
@@ -120,10 +135,12 @@ def _question_context(attempt: QuizAttempt, position: int, *, form=None, duplica
         "choices": choices,
         "answer": answer,
         "chosen": question.choice(answer.choice_id) if answer else None,
-        "share": answer_share(answer) if answer else None,
+        "chosen_text": answer_text(question, answer),
+        "reveals": reveals,
+        "spread": answer_spread(answer, choices) if answer and reveals else None,
         "duplicate": duplicate,
         "form": form,
-        "ask_confidence": question.kind == "myth",
+        "ask_confidence": question.format == VERDICT and reveals,
         "confidence_choices": CONFIDENCE_CHOICES,
         "position": position,
         "total": len(attempt.question_keys),
@@ -161,9 +178,14 @@ def quiz_question(request: HttpRequest, slug: str, number: int, position: int) -
                 attempt=attempt,
                 key=key,
                 choice_id=form.cleaned_data["choice"],
+                number=form.cleaned_data["number"],
                 confidence=form.cleaned_data["confidence"],
             )
-            if not request.htmx:
+            if not context["reveals"]:  # the assessment moves straight on to the next question
+                if committed.duplicate:
+                    return redirect(context["action"] + "?again=1")
+                return redirect(context["next_url"])
+            if not request.htmx or request.htmx.boosted:
                 url = context["action"] + ("?again=1" if committed.duplicate else "") + "#reveal"
                 return redirect(url)
             context = _question_context(attempt, position, duplicate=committed.duplicate)
@@ -178,13 +200,20 @@ def quiz_question(request: HttpRequest, slug: str, number: int, position: int) -
 @require_GET
 def quiz_results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     attempt = _attempt_or_404(request, slug, number)
+    quiz = quiz_get(slug)
+    result = attempt_result(attempt)
     return render(
         request,
         "lessons/quiz_results.html",
         {
-            "result": attempt_result(attempt),
+            "result": result,
             "slug": slug,
-            "title": get_quizzes()[slug].title if slug != REVIEW else QUIZ_TITLES[REVIEW],
+            "quiz": quiz,
+            # The assessment shows its answers only once all are in: the explanations would
+            # otherwise give away the questions still open.
+            "hold_back": quiz is not None and not quiz.reveal_each and not result.complete,
+            "resume": attempt_next_position(attempt),
+            "title": quiz.title if quiz else QUIZ_TITLES[REVIEW],
             "due": review_due(learner=attempt.learner),
             "nav": "quizzes",
         },
@@ -225,18 +254,21 @@ def prediction_answer(request: HttpRequest, question_id: str) -> HttpResponse:
 
 def prediction_context(request: HttpRequest, step_number: int, *, form=None, duplicate=False):
     """What the prediction block of a step needs (empty when the step has none)."""
-    from lessons.quizzes import get_predictions
 
     question = get_predictions().get(step_number)
     if question is None:
         return {"prediction": None}
-    answer = prediction_get(learner=learner_get(request), question=question)
+    learner = learner_get(request)
+    answer = prediction_get(learner=learner, question=question)
+    choices = prediction_choices(learner=learner, question=question)
     flag = request.GET.get("prediction")
     return {
         "prediction": question,
+        "choices": choices,
         "answer": answer,
         "chosen": question.choice(answer.choice_id) if answer else None,
-        "share": answer_share(answer) if answer else None,
+        "chosen_text": answer_text(question, answer),
+        "spread": answer_spread(answer, choices) if answer else None,
         "form": form,
         "empty_error": flag == "empty" and answer is None,
         "duplicate": duplicate or (flag == "again" and answer is not None),
@@ -271,3 +303,20 @@ def reset(request: HttpRequest) -> HttpResponse:
         progress_reset(learner=learner)
     request.session.pop(SESSION_KEY, None)
     return redirect(reverse("lessons:progress") + "?reset=1")
+
+
+@require_GET
+def exercises(request: HttpRequest, key: bool = False) -> HttpResponse:
+    """The teachers' exercise sheet; with ``key``, each part's model answer and marking notes."""
+    figures = all_figures() if key else []
+    return render(
+        request,
+        "lessons/exercises.html",
+        {
+            "sheet": get_exercises(),
+            "key": key,
+            "figures": figures,
+            "guess_rows": figures_table(figures),
+            "nav": "quizzes",
+        },
+    )

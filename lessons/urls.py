@@ -15,6 +15,9 @@ urlpatterns = [
     path("objectives/", views.objectives, name="objectives"),
     path("predictions/<slug:question_id>/", quiz_views.prediction_answer, name="prediction"),
     path("quizzes/", quiz_views.quiz_index, name="quizzes"),
+    # Before "quizzes/<slug>/": "exercises" is a page for teachers, not a quiz.
+    path("quizzes/exercises/", quiz_views.exercises, name="exercises"),
+    path("quizzes/exercises/key/", quiz_views.exercises, {"key": True}, name="exercises-key"),
     path("quizzes/<slug:slug>/", quiz_views.quiz_detail, name="quiz"),
     path("quizzes/<slug:slug>/start/", quiz_views.quiz_start, name="quiz-start"),
     path(

@@ -66,7 +66,7 @@ def test_the_ordering_myth_leads_to_an_experiment_that_shows_out_of_order_comple
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Question 1 of"))
     page.goto(f"/quizzes/myths/1/{position}/")
-    tab_to(page, page.locator('input[name="choice"][value="yes"]'))
+    tab_to(page, page.locator('input[name="choice"][value="fact"]'))  # "in order": a fact?
     page.keyboard.press("Space")
     tab_to(page, page.get_by_role("button", name="Commit my answer"))
     page.keyboard.press("Enter")

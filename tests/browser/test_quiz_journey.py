@@ -1,4 +1,5 @@
-"""A learner predicts, takes the quizzes and reviews results in a real browser, keyboard only."""
+"""A learner predicts, takes the quizzes and the final assessment, and reviews results in a real
+browser, keyboard only; a teacher finds and prints the exercise sheet."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import re
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from lessons.quizzes import get_predictions, get_quizzes
+from lessons.quizzes import get_assessment, get_predictions, get_quizzes
 from tests.browser.helpers import serious_axe_violations, tab_to
 
 MYTHS = get_quizzes()["myths"]
-BY_PROMPT = {q.prompt: q for q in MYTHS.questions}
+PITFALLS = get_quizzes()["pitfalls"]
+ASSESSMENT = get_assessment()
+BY_PROMPT = {q.prompt: q for quiz in (MYTHS, PITFALLS, ASSESSMENT) for q in quiz.questions}
 STEP4 = get_predictions()[4]
 
 
@@ -35,7 +38,7 @@ def _pick_radio(page: Page, group: str, value: str) -> None:
 
 def _current_question(page: Page):
     prompt = page.locator("#question-card .question-prompt").inner_text().strip()
-    return BY_PROMPT[prompt]
+    return BY_PROMPT[" ".join(prompt.split())]
 
 
 def _answer(page: Page, *, right: bool, confidence: str | None = None) -> None:
@@ -227,9 +230,13 @@ def test_quiz_pages_have_no_serious_accessibility_violations(quiz_pages):
         "/quizzes/",
         "/quizzes/myths/",
         "/quizzes/myths/1/results/",
+        "/quizzes/assessment/",
+        "/quizzes/exercises/",
+        "/quizzes/exercises/key/",
         "/progress/",
         "/takeaways/",
         "/steps/4/",
+        "/steps/8/",
         "/progress/reset/",
     ]:
         page.goto(path)
@@ -250,4 +257,159 @@ def test_a_quiz_question_has_no_serious_accessibility_violations_before_and_afte
     assert serious_axe_violations(page) == [], "after the reveal, full page"
     page.goto("/steps/4/")
     assert serious_axe_violations(page) == [], "prediction before the reveal"
+    page.goto("/quizzes/assessment/")
+    _start_by_keyboard(page, "Start the assessment")
+    assert serious_axe_violations(page) == [], "an assessment question"
+    number = next(i for i, q in enumerate(ASSESSMENT.questions, 1) if q.format == "number")
+    page.goto(re.sub(r"/1/$", f"/{number}/", page.url))
+    assert serious_axe_violations(page) == [], "a typed-number question"
+    page.get_by_role("button", name="Commit my answer").click()
+    expect(page.locator(".field-error")).to_be_visible()
+    assert serious_axe_violations(page) == [], "a typed-number question with its error"
+    context.close()
+
+
+def test_pitfall_choices_come_in_a_new_order_per_attempt_and_keep_it_on_reload(
+    browser: Browser, base_url: str
+):
+    context, page = _new_page(browser, base_url)
+    page.goto("/quizzes/pitfalls/")
+    _start_by_keyboard(page, "Start the quiz")
+    radios = page.locator('#question-card input[name="choice"]')
+    first = [radios.nth(i).get_attribute("value") for i in range(radios.count())]
+    page.reload()
+    assert [radios.nth(i).get_attribute("value") for i in range(radios.count())] == first
+    question = _current_question(page)
+    # Over a few attempts the order changes (the first attempt is shuffled too).
+    orders = {tuple(first)}
+    for _ in range(4):
+        page.goto("/quizzes/pitfalls/")
+        tab_to(page, page.get_by_role("button", name=re.compile("Retake")))
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Question 1 of"))
+        for position in range(1, len(PITFALLS.questions) + 1):
+            page.goto(re.sub(r"/\d+/$", f"/{position}/", page.url))
+            if _current_question(page).id == question.id:
+                break
+        orders.add(tuple(radios.nth(i).get_attribute("value") for i in range(radios.count())))
+    assert len(orders) > 1, "five attempts showed the choices in one order"
+    context.close()
+
+
+def _other_learners_answer(browser: Browser, base_url: str, choice: str, count: int) -> None:
+    """``count`` other learners answer the first myth with ``choice`` (no JavaScript needed)."""
+    for _ in range(count):
+        context, page = _new_page(browser, base_url, java_script_enabled=False)
+        page.goto("/quizzes/myths/")
+        page.get_by_role("button", name="Start the quiz").click()
+        page.locator(f'input[name="choice"][value="{choice}"]').check()
+        page.get_by_role("button", name="Commit my answer").click()
+        expect(page.locator("#reveal")).to_be_visible()
+        context.close()
+
+
+def test_what_others_answered_shows_the_spread_of_every_choice_after_the_commit(
+    browser: Browser, base_url: str
+):
+    first = MYTHS.questions[0]
+    wrong = next(c for c in first.choices if not c.correct)
+    _other_learners_answer(browser, base_url, first.correct_choice.id, 4)
+    context, page = _new_page(browser, base_url)
+    page.goto("/quizzes/myths/")
+    _start_by_keyboard(page, "Start the quiz")
+    expect(page.locator(".spread")).to_have_count(0)
+    _pick_radio(page, '#question-card input[name="choice"]', wrong.id)
+    tab_to(page, page.get_by_role("button", name="Commit my answer"))
+    page.keyboard.press("Enter")
+    spread = page.locator("#question-card .spread")
+    expect(spread).to_be_visible()
+    expect(spread.locator(".spread-row")).to_have_count(2)
+    expect(spread).to_contain_text("first tries of")
+    expect(spread.locator(".spread-row", has_text="your answer")).to_contain_text(wrong.text)
+    expect(spread.locator(".spread-row", has_text="right answer")).to_contain_text(
+        first.correct_choice.text
+    )
+    assert serious_axe_violations(page) == []
+    context.close()
+
+
+def _answer_assessment_item(page: Page, *, right: bool) -> None:
+    question = _current_question(page)
+    if question.format == "number":
+        value = question.answer if right else question.answer + question.tolerance + 3
+        field = page.get_by_label(re.compile(re.escape(question.prompt[:30])))
+        tab_to(page, field)
+        page.keyboard.type(str(value))
+    else:
+        choice = (
+            question.correct_choice if right else next(c for c in question.choices if not c.correct)
+        )
+        _pick_radio(page, '#question-card input[name="choice"]', choice.id)
+    tab_to(page, page.get_by_role("button", name="Commit my answer"))
+    page.keyboard.press("Enter")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-javascript"])
+def test_keyboard_learner_takes_the_final_assessment_and_reads_the_results(
+    browser: Browser, base_url: str, javascript: bool
+):
+    context, page = _new_page(browser, base_url, java_script_enabled=javascript)
+    page.goto("/quizzes/")
+    tab_to(page, page.get_by_role("link", name=ASSESSMENT.title))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1, name=ASSESSMENT.title)).to_be_visible()
+    _start_by_keyboard(page, "Start the assessment")
+    total = len(ASSESSMENT.questions)
+    missed = {1, total}
+    for position in range(1, total + 1):
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Question {position} of {total}")
+        expect(page.locator("#reveal")).to_have_count(0)
+        _answer_assessment_item(page, right=position not in missed)
+        if position < total:
+            # Straight on to the next question: nothing is revealed before the end.
+            expect(page).to_have_url(re.compile(rf"/quizzes/assessment/\d+/{position + 1}/$"))
+    expect(page).to_have_url(re.compile(r"/quizzes/assessment/\d+/results/$"))
+    expect(page.get_by_role("heading", level=1, name="Your results")).to_be_visible()
+    expect(page.locator(".score")).to_contain_text(f"{total - len(missed)} of {total}")
+    rows = page.locator(".results-list > li")
+    expect(rows).to_have_count(total)
+    expect(rows.first).to_contain_text("Missed")
+    expect(rows.first).to_contain_text(ASSESSMENT.questions[0].explanation[:50])
+    expect(rows.nth(1)).to_contain_text("Right")
+    step_link = rows.first.get_by_role("link", name=f"Reread step {ASSESSMENT.questions[0].step}")
+    expect(step_link).to_have_attribute("href", f"/steps/{ASSESSMENT.questions[0].step}/")
+    expect(page.locator(".step-tally")).to_contain_text("worth rereading")
+    page.reload()
+    expect(page.locator(".score")).to_contain_text(f"{total - len(missed)} of {total}")
+    if javascript:
+        assert serious_axe_violations(page) == []
+    context.close()
+
+
+def test_a_teacher_finds_the_exercise_sheet_from_the_home_page_and_it_prints(
+    browser: Browser, base_url: str, tmp_path
+):
+    context, page = _new_page(browser, base_url)
+    page.goto("/")
+    tab_to(page, page.get_by_role("link", name="Take a quiz"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1, name="Quizzes")).to_be_visible()
+    teachers = page.locator(".teacher-box")
+    expect(teachers).to_contain_text("For teachers")
+    tab_to(page, teachers.get_by_role("link", name="Exercise sheet"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1, name="Exercise sheet")).to_be_visible()
+    assert serious_axe_violations(page) == []
+    page.get_by_role("link", name="The answer key (for teachers)").click()
+    expect(page.get_by_role("heading", level=1, name="Exercise sheet: answer key")).to_be_visible()
+    expect(page.locator(".guess-table")).to_be_visible()
+    assert serious_axe_violations(page) == []
+    # In print, the site's navigation is left out and the sheet keeps writing space.
+    page.goto("/quizzes/exercises/")
+    page.emulate_media(media="print")
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.locator(".answer-space").first).to_be_visible()
+    expect(page.locator(".sheet-name-line")).to_be_visible()
+    pdf = page.pdf(path=str(tmp_path / "sheet.pdf"), format="A4")
+    assert pdf[:4] == b"%PDF" and pdf.count(b"/Type /Page") >= 2
     context.close()

@@ -9,15 +9,16 @@ from django.conf import settings
 from django.test import Client
 from django.utils.html import escape
 
-from lessons.answers import MIN_ANSWERS_FOR_SHARE
+from lessons.answers import MIN_ANSWERS_FOR_SHARE, attempt_choices, prediction_choices
 from lessons.models import Answer, Learner, QuizAttempt
-from lessons.quizzes import get_predictions, get_quizzes, get_takeaways
+from lessons.quizzes import get_assessment, get_predictions, get_quizzes, get_takeaways
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
 MYTHS = get_quizzes()["myths"]
 PITFALLS = get_quizzes()["pitfalls"]
+ASSESSMENT = get_assessment()
 PREDICTIONS = get_predictions()
 STEP4 = PREDICTIONS[4]
 
@@ -36,6 +37,11 @@ def _reveal_absent(body: str, question) -> None:
     assert escape(question.why_it_matters) not in body
     if question.reality:
         assert escape(question.reality) not in body
+    if question.belief:  # for a fact-or-myth statement the belief would give the verdict away
+        assert escape(question.belief) not in body
+    for choice in question.choices:
+        if choice.misconception:
+            assert escape(choice.misconception) not in body
     if question.root_cause:
         assert escape(question.root_cause) not in body
     assert 'id="reveal"' not in body
@@ -47,6 +53,7 @@ def _reveal_absent(body: str, question) -> None:
     for choice in question.choices:  # each radio looks exactly the same, right or wrong
         assert f'<input type="radio" name="choice" value="{choice.id}" >' in block
     assert "<script" not in block
+    assert "This statement is a" not in body
 
 
 def _reveal_present(body: str, question) -> None:
@@ -66,16 +73,24 @@ def _start(client, slug="myths") -> QuizAttempt:
 
 def _question_at(attempt: QuizAttempt, position: int):
     slug, _, qid = attempt.question_keys[position - 1].partition("/")
-    return get_quizzes()[slug].question(qid)
+    quiz = ASSESSMENT if slug == "assessment" else get_quizzes()[slug]
+    return quiz.question(qid)
 
 
 # ----- quiz pages -----------------------------------------------------------------------------
 
 
-def test_the_quiz_index_lists_both_quizzes_not_taken_yet(client):
+def test_the_quiz_index_lists_both_quizzes_and_the_assessment_not_taken_yet(client):
     body = _body(client.get("/quizzes/"))
     assert 'href="/quizzes/myths/"' in body and 'href="/quizzes/pitfalls/"' in body
-    assert body.count("Not taken yet.") == 2
+    assert 'href="/quizzes/assessment/"' in body and escape(ASSESSMENT.title) in body
+    assert body.count("Not taken yet.") == 3
+
+
+def test_the_quiz_index_points_teachers_to_the_exercise_sheet_and_its_key(client):
+    body = _body(client.get("/quizzes/"))
+    assert "For teachers" in body
+    assert 'href="/quizzes/exercises/"' in body and 'href="/quizzes/exercises/key/"' in body
 
 
 def test_a_quiz_page_introduces_it_and_offers_to_start(client):
@@ -126,9 +141,9 @@ def test_committing_without_javascript_redirects_to_the_reveal_on_the_full_page(
     body = _body(client.get("/quizzes/myths/1/1/"))
     assert "<html" in body
     _reveal_present(body, question)
-    assert escape(question.reality) in body
+    assert escape(question.reality) in body and escape(question.belief) in body
     assert "Not quite" in body and "You were sure about this one" in body
-    assert f"<strong>The answer:</strong> {question.correct_choice.text}" in body
+    assert f"This statement is a {question.verdict}." in body
     assert 'href="/quizzes/myths/1/2/"' in body and "Next question" in body
     answer = Answer.objects.get()
     assert (answer.choice_id, answer.correct, answer.confidence) == (
@@ -150,6 +165,8 @@ def test_committing_with_htmx_swaps_in_the_reveal_card(client):
     assert "<html" not in body
     _reveal_present(body, question)
     assert "Right" in body and "is-right" in body and "The answer:" not in body
+    assert body.index("The belief") < body.index("The reality") < body.index("How it works")
+    assert body.index("How it works") < body.index("Why it matters") < body.index("see-it")
 
 
 def test_an_answer_without_a_choice_asks_again_and_stores_nothing(client):
@@ -187,7 +204,7 @@ def test_an_attempt_replaced_by_a_retake_takes_no_more_answers(client):
 
 @pytest.mark.parametrize(
     "data",
-    [{"choice": "maybe"}, {"choice": "yes", "confidence": "certain"}, {"choice": "x" * 500}],
+    [{"choice": "maybe"}, {"choice": "fact", "confidence": "certain"}, {"choice": "x" * 500}],
     ids=["unknown-choice", "unknown-confidence", "overlong-choice"],
 )
 def test_a_tampered_quiz_answer_gets_a_clear_400_and_stores_nothing(client, data):
@@ -204,7 +221,7 @@ def test_a_tampered_quiz_answer_gets_a_clear_400_and_stores_nothing(client, data
 def test_a_question_or_attempt_that_does_not_exist_is_a_404_and_stores_nothing(client, path):
     _start(client)
     assert client.get(path).status_code == 404
-    assert client.post(path, {"choice": "yes"}).status_code == 404
+    assert client.post(path, {"choice": "fact"}).status_code == 404
     assert not Answer.objects.exists()
 
 
@@ -215,7 +232,7 @@ def test_a_quiz_answer_without_csrf_token_is_refused_and_stores_nothing():
     assert (
         csrf_client.post("/quizzes/myths/start/", {"csrfmiddlewaretoken": token}).status_code == 302
     )
-    response = csrf_client.post("/quizzes/myths/1/1/", {"choice": "no"})
+    response = csrf_client.post("/quizzes/myths/1/1/", {"choice": "myth"})
     assert response.status_code == 403
     assert "nothing was changed" in _body(response)
     assert not Answer.objects.exists()
@@ -229,7 +246,7 @@ def test_a_learner_cannot_open_or_answer_another_learners_attempt(client):
     assert stranger.get("/quizzes/myths/1/1/").status_code == 404  # no learner yet
     stranger.get("/steps/1/")  # now a learner, with no attempt of their own
     assert stranger.get("/quizzes/myths/1/1/").status_code == 404
-    assert stranger.post("/quizzes/myths/1/1/", {"choice": "no"}).status_code == 404
+    assert stranger.post("/quizzes/myths/1/1/", {"choice": "myth"}).status_code == 404
     assert stranger.get("/quizzes/myths/1/results/").status_code == 404
     assert not Answer.objects.exists()
     assert client.get("/quizzes/myths/1/1/").status_code == 200
@@ -266,7 +283,8 @@ def test_results_show_score_every_answer_and_confident_misses_first(client):
     _take(client, attempt, wrong_positions=(2, 5), sure=(5,))
     body = _body(client.get("/quizzes/myths/1/results/"))
     total = len(MYTHS.questions)
-    assert f"<strong>{total - 2} of {total}</strong> right" in body
+    score = re.search(r"<p class=\"score\".*?</p>", body, re.S).group(0)
+    assert f"<strong>{total - 2} of {total}</strong> right" in score, score
     assert "1 confident miss listed first" in body
     assert body.count('<li class="result-row') == total
     rows = body.split('<li class="result-row')[1:]
@@ -316,7 +334,7 @@ def test_missed_questions_come_back_in_a_review_round(client):
     assert not QuizAttempt.objects.filter(quiz="review", number=2).exists()
 
 
-def test_what_others_answered_appears_once_enough_learners_answered(client):
+def test_what_others_answered_shows_every_choice_once_enough_learners_answered(client):
     question = MYTHS.questions[0]
     for _ in range(MIN_ANSWERS_FOR_SHARE - 1):
         other = Client()
@@ -325,18 +343,40 @@ def test_what_others_answered_appears_once_enough_learners_answered(client):
     _start(client)
     body = _body(client.post("/quizzes/myths/1/1/", {"choice": _wrong(question).id}, headers=HTMX))
     total = MIN_ANSWERS_FOR_SHARE
-    assert f"{round(100 / total)}% of {total} learners also answered" in body
-    late = Client()
-    late.post("/quizzes/myths/start/")
-    assert "learners also answered" in _body(
-        late.post("/quizzes/myths/1/1/", {"choice": question.correct_choice.id}, headers=HTMX)
-    )
+    spread = re.search(r'<section class="spread".*?</section>', body, re.S).group(0)
+    assert f"first tries of {total} learners" in spread
+    rows = re.findall(r'<li class="spread-row.*?</li>', spread, re.S)
+    assert len(rows) == len(question.choices)
+    right = next(r for r in rows if question.correct_choice.text in r)
+    wrong = next(r for r in rows if _wrong(question).text in r)
+    assert f"{round(100 * (total - 1) / total)}%" in right and "right answer" in right
+    assert f"{round(100 / total)}%" in wrong and "your answer" in wrong
+    assert 'value="80"' in right, "the meter shows the share too"
 
 
 def test_what_others_answered_is_hidden_below_the_minimum(client):
     _start(client)
-    body = _body(client.post("/quizzes/myths/1/1/", {"choice": "no"}, headers=HTMX))
-    assert "learners also answered" not in body
+    body = _body(client.post("/quizzes/myths/1/1/", {"choice": "myth"}, headers=HTMX))
+    assert "What others answered" not in body
+
+
+def test_a_pitfall_reveal_names_the_belief_behind_the_wrong_choice(client):
+    attempt = _start(client, "pitfalls")
+    question = _question_at(attempt, 1)
+    wrong = _wrong(question)
+    body = _body(client.post("/quizzes/pitfalls/1/1/", {"choice": wrong.id}, headers=HTMX))
+    assert "The belief behind your answer:" in body and escape(wrong.misconception) in body
+    assert f"<strong>The answer:</strong> {escape(question.correct_choice.text)}" in body
+    assert escape(question.root_cause) in body
+
+
+def test_a_question_shows_its_choices_in_the_attempts_shuffled_order_on_every_load(client):
+    attempt = _start(client, "pitfalls")
+    question = _question_at(attempt, 1)
+    expected = [c.id for c in attempt_choices(attempt, question)]
+    for _ in range(2):
+        body = _body(client.get("/quizzes/pitfalls/1/1/"))
+        assert re.findall(r'name="choice" value="([^"]+)"', body) == expected
 
 
 # ----- predictions inside the steps -----------------------------------------------------------
@@ -485,7 +525,7 @@ def test_reset_asks_first_then_forgets_everything_and_says_so(client):
     assert not QuizAttempt.objects.exists()
     body = _body(client.get(response["Location"]))
     assert "Your progress was reset" in body
-    assert "predicted" not in body and body.count("not taken yet") == 2
+    assert "predicted" not in body and body.count("not taken yet") == 3
     assert "Commit my prediction" in _body(client.get("/steps/4/"))
     assert client.get("/quizzes/myths/1/1/").status_code == 404
 
@@ -512,3 +552,184 @@ def test_answers_survive_a_new_client_with_the_same_session_cookie(client):
     assert "(none yet)" not in body
     assert "Confident miss" in body
     assert Learner.objects.count() == 1
+
+
+def test_a_steps_prediction_lists_its_choices_in_this_learners_order(client):
+    client.get("/steps/4/")
+    learner = Learner.objects.get()
+    expected = [c.id for c in prediction_choices(learner=learner, question=STEP4)]
+    for _ in range(2):
+        body = _body(client.get("/steps/4/"))
+        block = re.search(r'id="prediction".*?</section>', body, re.S).group(0)
+        assert re.findall(r'name="choice" value="([^"]+)"', block) == expected
+
+
+# ----- the final assessment -------------------------------------------------------------------
+
+NUMBER_POSITION = next(
+    i for i, q in enumerate(ASSESSMENT.questions, start=1) if q.format == "number"
+)
+CHOICE_POSITION = next(
+    i for i, q in enumerate(ASSESSMENT.questions, start=1) if q.format == "choice"
+)
+
+
+def _assessment_data(question, right=True):
+    if question.format == "number":
+        value = question.answer if right else question.answer + question.tolerance + 7
+        return {"number": str(value)}
+    return {"choice": (question.correct_choice if right else _wrong(question)).id}
+
+
+def _take_assessment(client, attempt, wrong_positions=()):
+    total = len(attempt.question_keys)
+    for position in range(1, total + 1):
+        question = _question_at(attempt, position)
+        data = _assessment_data(question, right=position not in wrong_positions)
+        response = client.post(f"/quizzes/assessment/{attempt.number}/{position}/", data)
+        after = f"/quizzes/assessment/{attempt.number}/" + (
+            "results/" if position == total else f"{position + 1}/"
+        )
+        assert response.status_code == 302 and response["Location"] == after
+
+
+def test_the_assessment_page_introduces_it_and_offers_to_start(client):
+    body = _body(client.get("/quizzes/assessment/"))
+    assert escape(ASSESSMENT.intro) in body and "Start the assessment" in body
+    assert f"{len(ASSESSMENT.questions)} questions" in body
+
+
+def test_an_assessment_question_holds_no_answer_and_asks_no_confidence(client):
+    attempt = _start(client, "assessment")
+    for position in (1, NUMBER_POSITION):
+        body = _body(client.get(f"/quizzes/assessment/1/{position}/"))
+        question = _question_at(attempt, position)
+        assert escape(question.prompt) in body and "How sure are you?" not in body
+        assert escape(question.explanation) not in body and 'id="reveal"' not in body
+        assert "hx-post" not in re.search(r'id="question-card".*?</section>', body, re.S).group(0)
+
+
+def test_committing_an_assessment_answer_moves_on_and_reveals_nothing(client):
+    attempt = _start(client, "assessment")
+    question = _question_at(attempt, 1)
+    response = client.post("/quizzes/assessment/1/1/", _assessment_data(question, right=False))
+    assert response.status_code == 302 and response["Location"] == "/quizzes/assessment/1/2/"
+    body = _body(client.get("/quizzes/assessment/1/1/"))
+    assert "Answer saved" in body and "Not quite" not in body and "✓</span> Right" not in body
+    assert escape(question.explanation) not in body
+    assert 'href="/quizzes/assessment/1/2/"' in body
+    again = client.post("/quizzes/assessment/1/1/", _assessment_data(question, right=True))
+    assert again["Location"] == "/quizzes/assessment/1/1/?again=1"
+    assert "your first answer counts" in _body(client.get(again["Location"]))
+    assert list(Answer.objects.values_list("correct", flat=True)) == [False]
+
+
+def test_a_typed_number_is_stored_and_a_mistyped_one_asks_again_keeping_the_text(client):
+    attempt = _start(client, "assessment")
+    question = _question_at(attempt, NUMBER_POSITION)
+    url = f"/quizzes/assessment/1/{NUMBER_POSITION}/"
+    body = _body(client.post(url, {"number": "about twelve"}))
+    assert "That is not a number this question can take" in body
+    assert 'value="about twelve"' in body and 'aria-invalid="true"' in body
+    assert "Type a number first" in _body(client.post(url, {"number": ""}))
+    assert not Answer.objects.exists()
+    client.post(url, {"number": f"{question.answer}"})
+    answer = Answer.objects.get()
+    assert answer.correct and answer.number == question.answer and answer.choice_id == ""
+
+
+@pytest.mark.parametrize("data", [{"choice": "not-a-choice"}, {"number": "x" * 500}])
+def test_a_tampered_assessment_answer_gets_a_400_and_stores_nothing(client, data):
+    _start(client, "assessment")
+    position = 1 if "choice" in data else NUMBER_POSITION
+    response = client.post(f"/quizzes/assessment/1/{position}/", data)
+    assert response.status_code == 400 and "Nothing was changed" in _body(response)
+    assert not Answer.objects.exists()
+
+
+def test_assessment_results_wait_until_every_question_is_answered(client):
+    attempt = _start(client, "assessment")
+    client.post("/quizzes/assessment/1/1/", _assessment_data(_question_at(attempt, 1)))
+    body = _body(client.get("/quizzes/assessment/1/results/"))
+    assert f"<strong>1 of {len(ASSESSMENT.questions)}</strong> answered so far" in body
+    assert 'href="/quizzes/assessment/1/2/"' in body
+    for question in ASSESSMENT.questions:
+        assert escape(question.explanation) not in body
+
+
+def test_assessment_results_show_each_item_with_its_explanation_and_step(client):
+    attempt = _start(client, "assessment")
+    missed = (CHOICE_POSITION, NUMBER_POSITION)
+    _take_assessment(client, attempt, wrong_positions=missed)
+    body = _body(client.get("/quizzes/assessment/1/results/"))
+    total = len(ASSESSMENT.questions)
+    score = re.search(r"<p class=\"score\".*?</p>", body, re.S).group(0)
+    assert f"<strong>{total - 2} of {total}</strong> right" in score
+    rows = body.split('<li class="result-row')[1:]
+    assert len(rows) == total
+    for position, (row, question) in enumerate(zip(rows, ASSESSMENT.questions, strict=True), 1):
+        assert escape(question.prompt) in row and escape(question.explanation) in row
+        assert f'href="/steps/{question.step}/"' in row
+        assert ("Missed" if position in missed else "Right</span>") in row
+    number = ASSESSMENT.questions[NUMBER_POSITION - 1]
+    assert escape(number.correct_text) in rows[NUMBER_POSITION - 1]
+    tally = re.search(r'class="step-tally".*?</section>', body, re.S).group(0)
+    missed_step = ASSESSMENT.questions[CHOICE_POSITION - 1].step
+    assert "worth rereading" in tally and f'href="/steps/{missed_step}/"' in tally
+    assert "Take it again" in body
+
+
+def test_the_assessment_score_shows_on_the_progress_page_and_the_home_page(client):
+    _take_assessment(client, _start(client, "assessment"), wrong_positions=(1,))
+    total = len(ASSESSMENT.questions)
+    for path in ("/progress/", "/", "/takeaways/"):
+        body = _body(client.get(path))
+        assert escape(ASSESSMENT.title) in body
+        assert f"latest {total - 1} of {total}, best {total - 1} of {total}, 1 attempt" in body
+
+
+def test_a_second_assessment_attempt_shuffles_choices_again_and_keeps_the_first(client):
+    first = _start(client, "assessment")
+    _take_assessment(client, first)
+    second = _start(client, "assessment")
+    assert second.number == 2 and second.question_keys == first.question_keys
+    orders = [
+        [[c.id for c in attempt_choices(a, _question_at(a, p))] for p in range(1, 5)]
+        for a in (first, second)
+    ]
+    assert orders[0] != orders[1]
+    assert "<strong>" in _body(client.get("/quizzes/assessment/1/results/"))
+
+
+# ----- the teachers' exercise sheet -----------------------------------------------------------
+
+
+def test_the_exercise_sheet_has_every_exercise_and_no_answers(client):
+    from lessons.quizzes import get_exercises
+
+    sheet = get_exercises()
+    body = _body(client.get("/quizzes/exercises/"))
+    assert "For teachers" in body and 'href="/quizzes/exercises/key/"' in body
+    for exercise in sheet.exercises:
+        assert escape(exercise.title) in body and escape(exercise.setting) in body
+        for part in exercise.parts:
+            assert escape(part.ask) in body and escape(part.answer) not in body
+        assert escape(exercise.marking) not in body
+    assert body.count('class="answer-space"') == sum(len(e.parts) for e in sheet.exercises)
+
+
+def test_the_answer_key_adds_model_answers_marking_and_the_guessing_figures(client):
+    from lessons.quizzes import get_exercises
+
+    body = _body(client.get("/quizzes/exercises/key/"))
+    for exercise in get_exercises().exercises:
+        assert escape(exercise.marking) in body
+        assert all(escape(part.answer) in body for part in exercise.parts)
+    table = re.search(r'<table class="guess-table">.*?</table>', body, re.S).group(0)
+    assert "Always the longest option" in table and "Fact or myth?" in table
+    assert all(int(p) <= 50 for p in re.findall(r"<td>(\d+)%</td>", table))
+
+
+def test_exercise_pages_are_get_only_and_not_quizzes(client):
+    assert client.post("/quizzes/exercises/").status_code == 405
+    assert client.post("/quizzes/exercises/start/").status_code == 404
