@@ -9,10 +9,16 @@ from django.utils.html import escape
 from playwright.sync_api import Page, expect
 
 from lessons.quizzes import get_quizzes
+from playground.catalog import scenario_names
 from playground.engine import load_scenario
 
 LIVE_TIMEOUT = 15_000  # ms
-MYTH_SCENARIOS = sorted({q.scenario for q in get_quizzes()["myths"].questions})
+# A myth may name a scenario the engine has announced but not shipped yet; its "see it happen"
+# then points at the lesson step (tests/lessons/test_quizzes.py checks that), so only the
+# scenarios that exist are opened here.
+MYTH_SCENARIOS = sorted(
+    {q.scenario for q in get_quizzes()["myths"].questions if q.scenario in scenario_names()}
+)
 
 
 def follow_try_it_link(page: Page, number: int) -> str:
