@@ -237,7 +237,10 @@ def answer_spread(answer: Answer, choices: list[Choice]) -> Spread | None:
     else:
         first_answers = first_answers.filter(attempt__number=1, attempt__quiz=answer.quiz)
     counts = dict(
-        first_answers.values_list("choice_id").annotate(n=Count("id")).values_list("choice_id", "n")
+        first_answers.filter(choice_id__in=[c.id for c in choices])  # not choices since removed
+        .values_list("choice_id")
+        .annotate(n=Count("id"))
+        .values_list("choice_id", "n")
     )
     total = sum(counts.values())
     if total < MIN_ANSWERS_FOR_SHARE:

@@ -12,6 +12,18 @@ from lessons.content import GLOSSARY_HREF, ContentError, load_steps
 
 
 @register()
+def quiz_content_check(app_configs, **kwargs):
+    """The quizzes, predictions, assessment and exercise sheet load, or the site does not start."""
+    from lessons.quizzes import get_assessment, get_exercises, get_predictions, get_quizzes
+
+    try:
+        get_quizzes(), get_predictions(), get_assessment(), get_exercises()
+    except ContentError as exc:
+        return [Error(f"Quiz content is invalid: {exc}", id="lessons.E002")]
+    return []
+
+
+@register()
 def lesson_content_check(app_configs, **kwargs):
     try:
         load_steps()

@@ -18,6 +18,8 @@ urlpatterns = [
     # Before "quizzes/<slug>/": "exercises" is a page for teachers, not a quiz.
     path("quizzes/exercises/", quiz_views.exercises, name="exercises"),
     path("quizzes/exercises/key/", quiz_views.exercises, {"key": True}, name="exercises-key"),
+    # The same page as "quizzes/<slug>/" for the assessment, under the name other pages link to.
+    path("quizzes/assessment/", quiz_views.quiz_detail, {"slug": "assessment"}, name="assessment"),
     path("quizzes/<slug:slug>/", quiz_views.quiz_detail, name="quiz"),
     path("quizzes/<slug:slug>/start/", quiz_views.quiz_start, name="quiz-start"),
     path(

@@ -733,3 +733,9 @@ def test_the_answer_key_adds_model_answers_marking_and_the_guessing_figures(clie
 def test_exercise_pages_are_get_only_and_not_quizzes(client):
     assert client.post("/quizzes/exercises/").status_code == 405
     assert client.post("/quizzes/exercises/start/").status_code == 404
+
+
+def test_the_home_page_reaches_the_quizzes_the_assessment_and_the_exercise_sheet(client):
+    body = _body(client.get("/"))
+    for href in ("/quizzes/", "/quizzes/assessment/", "/quizzes/exercises/"):
+        assert f'href="{href}"' in body, href

@@ -933,3 +933,33 @@ def test_quiz_scores_include_the_assessment(learner):
     scores = {s.quiz.slug: s for s in quiz_scores(learner=learner)}
     assert list(scores) == ["myths", "pitfalls", "assessment"]
     assert scores["assessment"].best == len(ASSESSMENT_KEYS) - 1
+
+
+def test_answers_naming_a_choice_the_question_no_longer_has_are_left_out_of_the_spread(db):
+    # Before the myths became fact-or-myth statements they were answered "yes" or "no".
+    key = MYTH_KEYS[0]
+    question = _question(key)
+    for choice in ["yes"] * 3 + [_right(key)] * MIN_ANSWERS_FOR_SHARE:
+        learner = Learner.objects.create()
+        attempt = attempt_start(learner=learner, quiz="myths")
+        Answer.objects.create(
+            learner=learner, attempt=attempt, quiz="myths", question_id=question.id,
+            choice_id=choice, correct=False,
+        )  # fmt: skip
+    latest = Answer.objects.filter(choice_id=_right(key)).last()
+    spread = answer_spread(latest, list(question.choices))
+    assert spread.total == MIN_ANSWERS_FOR_SHARE
+    assert sum(r.percent for r in spread.rows) == 100
+
+
+def test_the_site_refuses_to_start_on_broken_quiz_content(monkeypatch):
+    from lessons import checks, quizzes
+
+    assert checks.quiz_content_check(None) == []
+
+    def broken():
+        raise ContentError("myths.yaml [x]: 'verdict' must be 'fact' or 'myth'")
+
+    monkeypatch.setattr(quizzes, "get_assessment", broken)
+    errors = checks.quiz_content_check(None)
+    assert [e.id for e in errors] == ["lessons.E002"] and "'verdict'" in errors[0].msg
