@@ -407,7 +407,8 @@ def test_a_teacher_finds_the_exercise_sheet_from_the_home_page_and_it_prints(
     # In print, the site's navigation is left out and the sheet keeps writing space.
     page.goto("/quizzes/exercises/")
     page.emulate_media(media="print")
-    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.locator(".site-header nav")).to_be_hidden()
+    expect(page.locator(".sheet-actions")).to_be_hidden()
     expect(page.locator(".answer-space").first).to_be_visible()
     expect(page.locator(".sheet-name-line")).to_be_visible()
     pdf = page.pdf(path=str(tmp_path / "sheet.pdf"), format="A4")
