@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 
+from lessons.content import get_step
 from lessons.models import Answer, Learner, QuizAttempt
 from lessons.quizzes import (
     ASSESSMENT,
@@ -336,6 +337,11 @@ class StepTally:
     step: int
     right: int
     total: int
+
+    @property
+    def title(self) -> str:
+        step = get_step(self.step)
+        return step.title if step else ""
 
 
 def attempt_result(attempt: QuizAttempt) -> AttemptResult:

@@ -99,6 +99,11 @@ class Question:
         return self._see_it()[0]
 
     @property
+    def see_it_elsewhere(self) -> bool:
+        """False for a step's prediction whose only "see it" is that same step."""
+        return not (self.kind == "prediction" and self.see_it_kind == "step")
+
+    @property
     def correct_choice(self) -> Choice | None:
         return next((c for c in self.choices if c.correct), None)
 

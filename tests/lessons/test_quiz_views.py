@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from lessons.answers import MIN_ANSWERS_FOR_SHARE, attempt_choices, prediction_choices
+from lessons.content import get_step
 from lessons.models import Answer, Learner, QuizAttempt
 from lessons.quizzes import get_assessment, get_predictions, get_quizzes, get_takeaways
 
@@ -676,6 +677,7 @@ def test_assessment_results_show_each_item_with_its_explanation_and_step(client)
     tally = re.search(r'class="step-tally".*?</section>', body, re.S).group(0)
     missed_step = ASSESSMENT.questions[CHOICE_POSITION - 1].step
     assert "worth rereading" in tally and f'href="/steps/{missed_step}/"' in tally
+    assert escape(get_step(missed_step).title) in tally, "the tally names the step"
     assert "Take it again" in body
 
 
@@ -739,3 +741,15 @@ def test_the_home_page_reaches_the_quizzes_the_assessment_and_the_exercise_sheet
     body = _body(client.get("/"))
     for href in ("/quizzes/", "/quizzes/assessment/", "/quizzes/exercises/"):
         assert f'href="{href}"' in body, href
+
+
+def test_a_prediction_does_not_send_the_learner_to_the_step_they_are_on(client):
+    for step, question in PREDICTIONS.items():
+        client.post(f"/predictions/{question.id}/", {"choice": question.correct_choice.id})
+        block = re.search(
+            r'id="prediction".*?</section>', _body(client.get(f"/steps/{step}/")), re.S
+        )
+        if question.see_it_kind == "step":
+            assert 'class="see-it"' not in block.group(0)
+        else:
+            assert f'href="{question.see_it_url}"' in block.group(0)
