@@ -6,6 +6,7 @@ times a second is the playground's hot path, and plain strings render fastest.
 
 from __future__ import annotations
 
+from playground.engine.events import EVENT_GROUPS, EVENT_KINDS, NOTABLE, kinds_in_group
 from playground.protocol import EVENT_FILTERS
 
 STATE_LABELS = {
@@ -19,27 +20,8 @@ STATE_LABELS = {
     "lost": "lost",
 }
 
-EVENT_GROUPS = {
-    "messages": {"published", "delivered", "acked", "ready", "requeued", "redriven"},
-    "failures": {
-        "failed",
-        "delayed",
-        "requeued",
-        "duplicate_effect",
-        "duplicate_skipped",
-        "ack_rejected",
-    },
-    "dead": {"dead_lettered", "dropped", "refused", "lost"},
-    "receivers": {
-        "receiver_added",
-        "receiver_killed",
-        "receiver_revived",
-        "receiver_removed",
-        "receiver_crashed",
-        "death_detected",
-    },
-    "sync": {"call_started", "call_ok", "call_timeout", "call_failed", "call_rejected"},
-}
+# The log filter's groups, from the engine's one table of event kinds.
+FILTER_KINDS = {group: kinds_in_group(group) for group in EVENT_GROUPS}
 
 COUNTERS = (
     ("published", "Sent"),
@@ -67,48 +49,72 @@ def percent(value: float | None) -> int:
     return 0 if value is None else max(0, min(100, round(value * 100)))
 
 
+def _msg(e: dict) -> str:
+    return f"Message {e['message']}" if e["message"] is not None else ""
+
+
+def _why(e: dict, sep: str = ": ") -> str:
+    return f"{sep}{e['reason']}" if e["reason"] else ""
+
+
+def _delivered(e: dict) -> str:
+    who = f" to {e['receiver']}" if e["receiver"] else ""
+    again = " — redelivered" if e["attempt"] and e["attempt"] > 1 else ""
+    return f"{_msg(e)} delivered{who} (delivery {e['attempt']}){again}"
+
+
+def _dead_lettered(e: dict) -> str:
+    n = e["attempt"]
+    times = "delivery" if n == 1 else "deliveries"
+    why = f" ({e['reason']})" if e["reason"] else ""
+    return f"{_msg(e)} moved to the dead-letter queue after {n} {times}{why}"
+
+
+def _call(e: dict) -> str:
+    return f"Sync call {e['attempt']} {e['reason'] or 'started'}"
+
+
+# One sentence per event kind (keyed by the engine's wording key; a test holds them equal).
+EVENT_TEXT = {
+    "published": lambda e: f"{_msg(e)} published",
+    "refused": lambda e: f"{_msg(e)} refused at publish{_why(e)}",
+    "dropped": lambda e: f"{_msg(e)} dropped{_why(e)}",
+    "delivered": _delivered,
+    "failed": lambda e: f"{_msg(e)} failed at {e['receiver']} (attempt {e['attempt']})",
+    "delayed": lambda e: f"{_msg(e)} will be retried after a backoff",
+    "ready": lambda e: f"{_msg(e)} is ready again",
+    "requeued": lambda e: f"{_msg(e)} went back to the queue{_why(e)}",
+    "acked": lambda e: f"{_msg(e)} acknowledged by {e['receiver']}",
+    "dead_lettered": _dead_lettered,
+    "lost": lambda e: f"{_msg(e)} lost{_why(e)}",
+    "redriven": lambda e: f"{_msg(e)} redriven from the dead-letter queue{_why(e, ' — ')}",
+    "ack_rejected": lambda e: (
+        f"Acknowledgement of {_msg(e).lower() or 'a message'} rejected{_why(e)}"
+    ),
+    "duplicate_effect": lambda e: (
+        f"{_msg(e)} processed twice by {e['receiver']}: a duplicate effect"
+    ),
+    "duplicate_skipped": lambda e: f"{_msg(e)} seen again by {e['receiver']}, skipped (idempotent)",
+    "receiver_added": lambda e: f"Receiver {e['receiver']} added",
+    "receiver_killed": lambda e: f"Receiver {e['receiver']} killed",
+    "receiver_crashed": lambda e: f"Receiver {e['receiver']} crashed",
+    "receiver_revived": lambda e: f"Receiver {e['receiver']} is back",
+    "receiver_removed": lambda e: f"Receiver {e['receiver']} removed",
+    "death_detected": lambda e: f"The broker noticed {e['receiver']} is gone{_why(e)}",
+    "call_started": _call,
+    "call_ok": _call,
+    "call_timeout": _call,
+    "call_error": _call,
+    "call_rejected": lambda e: f"Sync call rejected{_why(e)}",
+    "profile": lambda e: f"Broker profile changed{_why(e, ' to ')}",
+    "returns_changed": lambda e: f"Unacknowledged messages now return differently{_why(e)}",
+    "goal_met": lambda e: "Goal met!",
+}
+
+
 def event_text(e: dict) -> str:
     """One event as a sentence a learner can read."""
-    kind, m, r, attempt, reason = e["kind"], e["message"], e["receiver"], e["attempt"], e["reason"]
-    msg = f"Message {m}" if m is not None else ""
-    who = f" to {r}" if r else ""
-    deliveries = "delivery" if attempt == 1 else "deliveries"
-    texts = {
-        "published": f"{msg} published",
-        "delivered": f"{msg} delivered{who} (delivery {attempt})"
-        + (" — redelivered" if attempt and attempt > 1 else ""),
-        "acked": f"{msg} acknowledged by {r}",
-        "failed": f"{msg} failed at {r} (attempt {attempt})",
-        "delayed": f"{msg} will be retried after a backoff",
-        "ready": f"{msg} is ready again",
-        "requeued": f"{msg} went back to the queue" + (f": {reason}" if reason else ""),
-        "dead_lettered": f"{msg} moved to the dead-letter queue after {attempt} {deliveries}"
-        + (f" ({reason})" if reason else ""),
-        "dropped": f"{msg} dropped" + (f": {reason}" if reason else ""),
-        "refused": f"{msg} refused at publish" + (f": {reason}" if reason else ""),
-        "lost": f"{msg} lost" + (f": {reason}" if reason else ""),
-        "redriven": f"{msg} redriven from the dead-letter queue"
-        + (f" ({reason})" if reason else ""),
-        "duplicate_effect": f"{msg} processed twice by {r}: a duplicate effect",
-        "duplicate_skipped": f"{msg} seen again by {r}, skipped (idempotent)",
-        "ack_rejected": f"Acknowledgement of {msg.lower() or 'a message'} rejected"
-        + (f": {reason}" if reason else ""),
-        "receiver_added": f"Receiver {r} added",
-        "receiver_killed": f"Receiver {r} killed",
-        "receiver_crashed": f"Receiver {r} crashed"
-        + (f" while holding {msg.lower()}" if m else ""),
-        "receiver_revived": f"Receiver {r} is back",
-        "receiver_removed": f"Receiver {r} removed",
-        "death_detected": f"The broker noticed {r} is gone" + (f": {reason}" if reason else ""),
-        "goal_met": "Goal met!",
-        "profile": "Broker profile changed" + (f" to {reason}" if reason else ""),
-    }
-    if kind.startswith("call_"):
-        outcome = kind.removeprefix("call_").replace("_", " ")
-        return f"Sync call {m if m is not None else ''} {outcome}".replace("  ", " ") + (
-            f": {reason}" if reason else ""
-        )
-    return texts.get(kind, f"{kind.replace('_', ' ')} {msg}".strip())
+    return EVENT_TEXT[EVENT_KINDS[e["kind"]].wording_key](e)
 
 
 # How the narration counts ordinary events: kind -> (one, many).
@@ -123,7 +129,9 @@ ORDINARY_WORDS = {
 }
 
 
-def narration_text(events: list[dict], notable: set[str], *, log_shown: bool = True) -> str:
+def narration_text(
+    events: list[dict], notable: frozenset[str] = NOTABLE, *, log_shown: bool = True
+) -> str:
     """One sentence about what happened since the last narration ("" if nothing did).
 
     The most recent notable event if there was one; otherwise a count of the ordinary ones,
@@ -152,7 +160,7 @@ def narration_text(events: list[dict], notable: set[str], *, log_shown: bool = T
 def event_rows(events: list[dict], flt: str, cache: dict | None = None) -> list[dict]:
     """The log's rows, newest first. ``cache`` (seq -> row) saves re-wording old events."""
     cache = {} if cache is None else cache
-    group = EVENT_GROUPS.get(flt)
+    group = FILTER_KINDS.get(flt)
     rows = []
     for e in events:
         if group is not None and e["kind"] not in group:

@@ -14,17 +14,11 @@ from dataclasses import dataclass, field
 from config.text import text_clean
 from playground.engine import COMMANDS
 from playground.engine.commands import Bool, Float, Int
+from playground.engine.events import EVENT_GROUPS
 
 MAX_FRAME_CHARS = 4096  # a command is a few hundred bytes; anything bigger is refused unread
 UI_ACTIONS = frozenset({"story", "close_story", "filter_events", "reset", "share", "sync"})
-EVENT_FILTERS = {
-    "all": "Everything",
-    "messages": "Message moves",
-    "failures": "Failures and retries",
-    "dead": "Dead letters and drops",
-    "receivers": "Receivers",
-    "sync": "Sync calls",
-}
+EVENT_FILTERS = {"all": "Everything", **EVENT_GROUPS}
 META_KEYS = frozenset({"HEADERS", "seq", "epoch", "action"})
 _INT_RE = re.compile(r"^[+-]?\d{1,15}$")
 _FLOAT_RE = re.compile(r"^[+-]?(\d{1,15}(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$")

@@ -12,14 +12,18 @@ See README.md in this folder for the whole public API.
 """
 
 from .commands import COMMANDS, Command, CommandError, parse_command
+from .events import EVENT_FIELDS, EVENT_GROUPS, EVENT_KINDS, NOTABLE, SCHEMA_VERSION
 from .invariants import check_invariants
 from .profiles import PROFILES, Profile
 from .scenarios import Scenario, ScenarioError, list_scenarios, load_scenario
-from .simulation import EVENT_FIELDS, SCHEMA_VERSION, Simulation
+from .simulation import Simulation
 
 __all__ = [
     "COMMANDS",
     "EVENT_FIELDS",
+    "EVENT_GROUPS",
+    "EVENT_KINDS",
+    "NOTABLE",
     "PROFILES",
     "SCHEMA_VERSION",
     "Command",

@@ -18,6 +18,7 @@ from math import log as _ln
 
 from . import limits as L
 from .control import CommandsMixin
+from .events import EVENT_FIELDS
 from .metrics import Metrics
 from .model import (
     ACKED,
@@ -35,8 +36,6 @@ from .model import (
     SyncLane,
 )
 from .profiles import PROFILES
-
-SCHEMA_VERSION = 1
 
 # Kinds of scheduled (heap) events. A heap entry is (time, seq, kind, a, b, c).
 EV_PUBLISH_TICK = 0  # a: sender generation
@@ -71,9 +70,6 @@ COUNTER_NAMES = (
     "crashes",
     "kills",  # receivers killed by the learner
 )
-
-# Fields of one logged event, in order.
-EVENT_FIELDS = ("seq", "time", "kind", "message", "receiver", "attempt", "reason")
 
 
 class Simulation(CommandsMixin):

@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 from collections import deque
 
+from .events import SCHEMA_VERSION
 from .metrics import Metrics
 from .model import Knobs, Message, Queue, Receiver, SyncLane
-
-SCHEMA_VERSION = 1
 
 _PLAIN = (
     "seed",

@@ -6,6 +6,7 @@ import heapq
 from itertools import islice
 
 from . import limits as L
+from .events import EVENT_FIELDS
 from .goals import goal_progress
 from .metrics import percentile
 from .model import IN_FLIGHT
@@ -171,8 +172,6 @@ def build_view(sim, series=True, events=L.VIEW_RECENT_EVENTS):
 def build_story(sim, message_id):
     """One message's life: its current record plus every kept event that mentions it."""
     m = sim.messages.get(message_id)
-    from .simulation import EVENT_FIELDS
-
     events = [dict(zip(EVENT_FIELDS, e, strict=True)) for e in sim.events if e[3] == message_id]
     summary = m.summary() if m is not None else None
     complete = bool(events) and events[0]["kind"] in ("published", "dropped", "refused")

@@ -1,7 +1,7 @@
 """What the polite live region ("Latest") says, at a readable pace."""
 
 from playground import presenters as P
-from playground.live import NOTABLE_EVENTS
+from playground.engine.events import NOTABLE
 
 
 def _ev(kind, message=1, receiver="r1", attempt=1, reason=""):
@@ -18,11 +18,11 @@ def _ev(kind, message=1, receiver="r1", attempt=1, reason=""):
 
 def test_ordinary_traffic_is_counted_so_a_burst_is_heard():
     events = [_ev("published", i) for i in range(5)] + [_ev("delivered"), _ev("acked")]
-    assert P.narration_text(events, NOTABLE_EVENTS) == (
+    assert P.narration_text(events, NOTABLE) == (
         "5 messages published; 1 delivery; 1 acknowledged."
     )
-    assert P.narration_text([_ev("published")], NOTABLE_EVENTS) == "1 message published."
-    assert P.narration_text([], NOTABLE_EVENTS) == ""
+    assert P.narration_text([_ev("published")], NOTABLE) == "1 message published."
+    assert P.narration_text([], NOTABLE) == ""
 
 
 def test_the_latest_notable_event_wins_and_points_to_the_log_only_where_there_is_one():
@@ -32,8 +32,8 @@ def test_the_latest_notable_event_wins_and_points_to_the_log_only_where_there_is
         _ev("dead_lettered", 4, None, 3, "delivery limit"),
     ]
     text = "Message 4 moved to the dead-letter queue after 3 deliveries (delivery limit)."
-    assert P.narration_text(events, NOTABLE_EVENTS) == text + " (1 more notable event in the log.)"
-    assert P.narration_text(events, NOTABLE_EVENTS, log_shown=False) == text + " (1 more like it.)"
+    assert P.narration_text(events, NOTABLE) == text + " (1 more notable event in the log.)"
+    assert P.narration_text(events, NOTABLE, log_shown=False) == text + " (1 more like it.)"
 
 
 def test_a_detected_death_reads_as_one_clear_sentence():
