@@ -34,21 +34,6 @@ MIN_UPDATE_INTERVAL = 0.1  # seconds: at most 10 updates a second
 NARRATION_INTERVAL = 2.0  # seconds between two spoken summaries, so they stay readable
 COMMANDS_PER_SECOND = 8  # sustained rate a learner may send; bursts up to COMMAND_BURST
 COMMAND_BURST = 16
-NOTABLE_EVENTS = {
-    "dead_lettered",
-    "receiver_killed",
-    "receiver_crashed",
-    "receiver_revived",
-    "death_detected",
-    "lost",
-    "refused",
-    "dropped",
-    "duplicate_effect",
-    "redriven",
-    "goal_met",
-    "call_timeout",
-    "call_failed",
-}
 
 
 @dataclass
@@ -280,7 +265,7 @@ class LiveSession:
         events = self.sim.events_since(self.narrated_seq)
         self.narrated_seq = self.sim.event_seq
         self.narrated_at = now
-        text = P.narration_text(events, NOTABLE_EVENTS, log_shown=self.LOG_SHOWN)
+        text = P.narration_text(events, log_shown=self.LOG_SHOWN)
         if not text:
             return None
         return render_to_string("playground/_narration.html", {"text": text})

@@ -115,7 +115,7 @@ def _kind_sets_in(path):
     return {n for n in names if KIND_NAME.match(n)}
 
 
-@pytest.mark.parametrize("module", ["playground/presenters.py"])
+@pytest.mark.parametrize("module", ["playground/presenters.py", "playground/live.py"])
 def test_a_presenter_or_the_live_session_naming_an_unknown_kind_fails(module):
     named = _kind_sets_in(ROOT / module)
     assert not named - set(EVENT_KINDS) - set(EVENT_GROUPS) - {"all"}
