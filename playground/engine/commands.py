@@ -8,125 +8,13 @@ Checks that need the simulation (does receiver "r7" exist? is the system full?) 
 
 from __future__ import annotations
 
-import math
-import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, make_dataclass
 from typing import ClassVar
 
 from . import limits as L
-from .model import ACK_MODES, OVERFLOWS, RETRY_KINDS, TIMINGS
 from .profiles import PROFILES
-
-
-class CommandError(ValueError):
-    """A command was refused. ``str(error)`` is a human-readable reason."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-
-# ---------------------------------------------------------------- field rules
-
-
-class _Rule:
-    def check(self, name, value):  # pragma: no cover - overridden
-        raise NotImplementedError
-
-
-class Int(_Rule):
-    def __init__(self, lo, hi):
-        self.lo, self.hi = lo, hi
-
-    def check(self, name, value):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise CommandError(f"'{name}' must be a whole number, got {_show(value)}")
-        if not self.lo <= value <= self.hi:
-            raise CommandError(
-                f"'{name}' must be between {self.lo} and {self.hi}, got {_show(value)}"
-            )
-        return value
-
-
-class Float(_Rule):
-    """A finite number in a range. ``or_zero``: 0 is also allowed below ``lo`` (a rate that
-    stops), so the engine never divides by a number so small that the result is infinite."""
-
-    def __init__(self, lo, hi, lo_open=False, or_zero=False):
-        self.lo, self.hi, self.lo_open, self.or_zero = lo, hi, lo_open, or_zero
-
-    def check(self, name, value):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise CommandError(f"'{name}' must be a number, got {_show(value)}")
-        try:
-            value = float(value) + 0.0  # + 0.0: -0 is 0
-        except OverflowError:  # an integer too large for a float
-            raise CommandError(f"'{name}' must be a finite number") from None
-        if not math.isfinite(value):
-            raise CommandError(f"'{name}' must be a finite number")
-        if self.or_zero and value == 0.0:
-            return value
-        too_low = value <= self.lo if self.lo_open else value < self.lo
-        if too_low or value > self.hi:
-            lower = f"more than {self.lo:g}" if self.lo_open else f"at least {self.lo:g}"
-            if self.or_zero:
-                lower = f"0 (stopped) or {lower}"
-            raise CommandError(f"'{name}' must be {lower} and at most {self.hi:g}, got {value:g}")
-        return value
-
-
-class Bool(_Rule):
-    def check(self, name, value):
-        if not isinstance(value, bool):
-            raise CommandError(f"'{name}' must be true or false, got {_show(value)}")
-        return value
-
-
-class Choice(_Rule):
-    def __init__(self, options):
-        self.options = tuple(options)
-
-    def check(self, name, value):
-        if not isinstance(value, str) or value not in self.options:
-            raise CommandError(
-                f"'{name}' must be one of {', '.join(self.options)}; got {_show(value)}"
-            )
-        return value
-
-
-class Text(_Rule):
-    def __init__(self, max_length, min_length=0):
-        self.max_length, self.min_length = max_length, min_length
-
-    def check(self, name, value):
-        if not isinstance(value, str):
-            raise CommandError(f"'{name}' must be text, got {_show(value)}")
-        if len(value) > self.max_length:
-            raise CommandError(f"'{name}' is too long: at most {self.max_length} characters")
-        if len(value) < self.min_length:
-            raise CommandError(f"'{name}' must not be empty")
-        if _UNSTORABLE.search(value):
-            raise CommandError(
-                f"'{name}' contains a control character or broken Unicode; use plain text"
-            )
-        return value
-
-
-# Control characters (other than tab and newline) and lone surrogates: they cannot be shown,
-# and lone surrogates cannot even be encoded (or stored in a JSON column).
-_UNSTORABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
-
-
-def _show(value):
-    text = repr(value)
-    return text if len(text) <= 30 else text[:27] + "..."
-
-
-NAME = Text(L.MAX_NAME_LENGTH, 1)
-RATE = Float(L.MIN_RATE, L.MAX_RATE, or_zero=True)  # per second; the engine divides by it
-SYNC_TIMEOUT = Float(L.MIN_SYNC_TIMEOUT, L.MAX_SYNC_TIMEOUT)
-VISIBILITY_TIMEOUT = Float(L.MIN_VISIBILITY_TIMEOUT, L.MAX_VISIBILITY_TIMEOUT)
-
+from .rules import NAME, RATE, SYNC_TIMEOUT, Bool, Choice, CommandError, Float, Int, Text, _show
+from .spec import RECEIVER_SETTINGS, knobs_of
 
 # ---------------------------------------------------------------- commands
 
@@ -197,31 +85,32 @@ class SetSync(Command):
     timeout: float | None = None
 
 
-_RECEIVER_SETTINGS = {
-    "mean_time": Float(L.MIN_MEAN_TIME, L.MAX_MEAN_TIME),
-    "timing": Choice(TIMINGS),
-    "failure_rate": Float(0.0, 1.0),
-    "crash_rate": Float(0.0, 1.0),
-    "prefetch": Int(0, L.MAX_PREFETCH),
-    "idempotent": Bool(),
-    "ack_mode": Choice(ACK_MODES),
-}
+# Every receiver setting of the spec, as a command field.
+RECEIVER_RULES = {s.name: s.rule for s in RECEIVER_SETTINGS}
 
 
-@dataclass(frozen=True, slots=True)
-class AddReceiver(Command):
-    """Start a new receiver on a queue (the first queue if none is named)."""
+def _command(name, action, doc, fields_, rules, required=()):
+    """A command class whose fields come from the settings spec (all optional but
+    ``required``, which must come first in ``fields_``)."""
+    return make_dataclass(
+        name,
+        fields_,
+        bases=(Command,),
+        frozen=True,
+        slots=True,
+        namespace={"ACTION": action, "RULES": rules, "REQUIRED": required, "__doc__": doc},
+    )
 
-    ACTION = "add_receiver"
-    RULES = {"queue": NAME, **_RECEIVER_SETTINGS}
-    queue: str | None = None
-    mean_time: float | None = None
-    timing: str | None = None
-    failure_rate: float | None = None
-    crash_rate: float | None = None
-    prefetch: int | None = None
-    idempotent: bool | None = None
-    ack_mode: str | None = None
+
+_OPTIONAL_SETTINGS = [(s.name, object, None) for s in RECEIVER_SETTINGS]
+
+AddReceiver = _command(
+    "AddReceiver",
+    "add_receiver",
+    "Start a new receiver on a queue (the first queue if none is named).",
+    [("queue", str | None, None), *_OPTIONAL_SETTINGS],
+    {"queue": NAME, **RECEIVER_RULES},
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,76 +143,47 @@ class RemoveReceiver(Command):
     receiver: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class SetReceiver(Command):
-    """Change a receiver: speed (mean time), failure rate, prefetch, idempotency, ack mode."""
-
-    ACTION = "set_receiver"
-    RULES = {"receiver": NAME, **_RECEIVER_SETTINGS}
-    REQUIRED = ("receiver",)
-    receiver: str = ""
-    mean_time: float | None = None
-    timing: str | None = None
-    failure_rate: float | None = None
-    crash_rate: float | None = None
-    prefetch: int | None = None
-    idempotent: bool | None = None
-    ack_mode: str | None = None
+SetReceiver = _command(
+    "SetReceiver",
+    "set_receiver",
+    "Change a receiver's settings (any of spec.RECEIVER_SETTINGS).",
+    [("receiver", str), *_OPTIONAL_SETTINGS],
+    {"receiver": NAME, **RECEIVER_RULES},
+    required=("receiver",),
+)
 
 
-@dataclass(frozen=True, slots=True)
-class SetRetryPolicy(Command):
-    """How failed messages are retried, and after how many deliveries they are dead-lettered."""
-
-    ACTION = "set_retry_policy"
-    RULES = {
-        "kind": Choice(RETRY_KINDS),
-        "base_delay": Float(0.0, L.MAX_BASE_DELAY),
-        "jitter": Float(0.0, 1.0),
-        "max_delay": Float(0.0, L.MAX_RETRY_DELAY),
-        "delivery_limit": Int(0, L.MAX_DELIVERY_LIMIT),
-        "requeue": Bool(),
-        "dead_letter_queue": Bool(),
-    }
-    kind: str | None = None
-    base_delay: float | None = None
-    jitter: float | None = None
-    max_delay: float | None = None
-    delivery_limit: int | None = None
-    requeue: bool | None = None
-    dead_letter_queue: bool | None = None
+def _knob_command(name, action, doc, required=()):
+    """A command that sets the knobs of ``spec.KNOBS`` whose ``command`` is ``action``."""
+    knobs = knobs_of(action)
+    fields_ = [(k.command_field, object) for k in knobs if k.command_field in required]
+    fields_ += [(k.command_field, object, None) for k in knobs if k.command_field not in required]
+    rules = {k.command_field: k.field_rule for k in knobs}
+    return _command(name, action, doc, fields_, rules, required)
 
 
-@dataclass(frozen=True, slots=True)
-class SetVisibilityTimeout(Command):
-    """Set the visibility timeout (SQS style); ``enabled`` switches return-by-timeout on or off."""
-
-    ACTION = "set_visibility_timeout"
-    RULES = {"seconds": VISIBILITY_TIMEOUT, "enabled": Bool()}
-    REQUIRED = ("seconds",)
-    seconds: float = 30.0
-    enabled: bool | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SetDetectionDelay(Command):
-    """How long the broker takes to notice a dead receiver (heartbeat)."""
-
-    ACTION = "set_detection_delay"
-    RULES = {"seconds": Float(0.0, L.MAX_DETECTION_DELAY)}
-    REQUIRED = ("seconds",)
-    seconds: float = 3.0
-
-
-@dataclass(frozen=True, slots=True)
-class SetMaxLength(Command):
-    """Limit how many ready messages a queue keeps (0 = no limit) and what happens when full."""
-
-    ACTION = "set_max_length"
-    RULES = {"max_length": Int(0, L.MAX_QUEUE_LENGTH), "overflow": Choice(OVERFLOWS)}
-    REQUIRED = ("max_length",)
-    max_length: int = 0
-    overflow: str | None = None
+SetRetryPolicy = _knob_command(
+    "SetRetryPolicy",
+    "set_retry_policy",
+    "How failed messages are retried, and after how many deliveries they are dead-lettered.",
+)
+SetVisibilityTimeout = _knob_command(
+    "SetVisibilityTimeout",
+    "set_visibility_timeout",
+    "Set the visibility timeout (SQS style); ``enabled`` switches return-by-timeout on or off.",
+)
+SetDetectionDelay = _knob_command(
+    "SetDetectionDelay",
+    "set_detection_delay",
+    "How long the broker takes to notice a dead receiver (heartbeat).",
+    required=("seconds",),
+)
+SetMaxLength = _knob_command(
+    "SetMaxLength",
+    "set_max_length",
+    "Limit how many ready messages a queue keeps (0 = no limit) and what happens when full.",
+    required=("max_length",),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,6 +204,26 @@ class Redrive(Command):
     RULES = {"message_id": Int(1, 10**12), "all": Bool()}
     message_id: int | None = None
     all: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settle(Command):
+    """A receiver acknowledges (``ack``) or gives back (``ack: false``, a nack) a message by
+    hand. Only the live holder of the current delivery may, once; anything else is rejected
+    by the broker (logged, counted) and changes nothing else."""
+
+    ACTION = "settle"
+    RULES = {
+        "receiver": NAME,
+        "message": Int(1, 10**12),
+        "ack": Bool(),
+        "tag": Int(1, 10**15),
+    }
+    REQUIRED = ("receiver", "message")
+    receiver: str = ""
+    message: int = 0
+    ack: bool | None = None
+    tag: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,6 +298,7 @@ COMMANDS = {
         SetMaxLength,
         SetProfile,
         Redrive,
+        Settle,
         Pause,
         Resume,
         SetSpeed,
@@ -461,4 +342,6 @@ def parse_command(data) -> Command:
         raise CommandError("'redrive' needs either 'message_id' or 'all': true (not both)")
     if cls is SetReceiver and len(values) < 2:
         raise CommandError("'set_receiver' needs at least one setting to change")
+    if cls is SetVisibilityTimeout and not values:
+        raise CommandError("'set_visibility_timeout' needs 'seconds' or 'enabled'")
     return cls(**values)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from . import limits as L
 from .commands import CommandError, parse_command
 from .model import DEAD_LETTERED, READY, Receiver
 from .profiles import PROFILES
+from .spec import RECEIVER_SETTING_NAMES, knobs_of
+
+_GENERATED_ID = re.compile(r"^r(\d+)$")
 
 
 class CommandsMixin:
@@ -26,6 +31,11 @@ class CommandsMixin:
         at = self.now
         result = handler(cmd)  # raises CommandError before changing anything
         self.command_log.append([at, cmd.to_dict()])
+        if self.heap and self.heap[0][0] <= self.now:
+            # What the command set off for this very instant (a death noticed after 0 s, a
+            # retry without delay) happens with it: a replay, which advances to the next
+            # command's time first, then sees exactly what the live run saw.
+            self.advance_to(self.now)
         if self.goal is not None and self.goal_met_at is None:
             self._check_goal()
         out = {"ok": True, "action": cmd.ACTION}
@@ -108,19 +118,8 @@ class CommandsMixin:
     # ------------------------------------------------------------ receivers
 
     def _receiver_settings(self, cmd):
-        return {
-            name: getattr(cmd, name)
-            for name in (
-                "mean_time",
-                "timing",
-                "failure_rate",
-                "crash_rate",
-                "prefetch",
-                "idempotent",
-                "ack_mode",
-            )
-            if getattr(cmd, name) is not None
-        }
+        values = ((name, getattr(cmd, name)) for name in RECEIVER_SETTING_NAMES)
+        return {name: value for name, value in values if value is not None}
 
     def _cmd_add_receiver(self, cmd):
         if len(self.receivers) >= L.MAX_RECEIVERS:
@@ -131,19 +130,24 @@ class CommandsMixin:
             q = next(iter(self.queues.values()))
         else:
             raise CommandError("there is no queue to receive from")
-        settings = {"prefetch": self.knobs.default_prefetch, **self.receiver_defaults}
-        settings.update(self._receiver_settings(cmd))
-        r = self.add_receiver(q.name, **settings)
+        r = self.add_receiver(q.name, **self._receiver_settings(cmd))
         return {"receiver": r.id, "message": f"receiver {r.id} started on {q.name}"}
 
     def add_receiver(self, queue, rid=None, **settings):
-        """Create a receiver on ``queue`` (used by scenarios; learners use the command)."""
+        """Create a receiver on ``queue`` (used by scenarios; learners use the command).
+
+        Settings not given take the current profile's defaults. Ids are never reused within a
+        run: generated ones count up (``r1``, ``r2``, ...) past every id seen, so nothing
+        scheduled for a removed receiver can reach a new one.
+        """
         if rid is None:
-            while f"r{self.next_receiver}" in self.receivers:
-                self.next_receiver += 1
             rid = f"r{self.next_receiver}"
-            self.next_receiver += 1
-        r = Receiver(rid, queue, **settings)
+        elif rid in self.receivers:
+            raise ValueError(f"receiver {rid!r} exists")
+        numbered = _GENERATED_ID.match(rid)
+        if numbered:
+            self.next_receiver = max(self.next_receiver, int(numbered.group(1)) + 1)
+        r = Receiver(rid, queue, **{**PROFILES[self.profile].receivers, **settings})
         self.receivers[rid] = r
         self.queues[queue].consumers.append(rid)
         self._log("receiver_added", None, rid, 0, queue)
@@ -196,37 +200,37 @@ class CommandsMixin:
 
     # ------------------------------------------------------------ broker knobs
 
-    def _cmd_set_retry_policy(self, cmd):
+    def _cmd_knobs(self, cmd):
+        """The knob commands (spec.KNOBS names which knob each field sets)."""
+        changes = {}
+        for k in knobs_of(cmd.ACTION):
+            value = getattr(cmd, k.command_field)
+            if value is not None:
+                changes[k.name] = k.to_setting(value)
+        said = self._change_knobs(changes)
+        return {"message": said} if said else None
+
+    _cmd_set_retry_policy = _cmd_knobs
+    _cmd_set_visibility_timeout = _cmd_knobs
+    _cmd_set_detection_delay = _cmd_knobs
+    _cmd_set_max_length = _cmd_knobs
+
+    def _change_knobs(self, changes, *, profile=None):
+        """Set knobs, then carry out what the change means for messages already under way
+        (a transition: timers converted, a new length limit applied), logged readably.
+        Returns a sentence about the transition ("" if nothing was under way)."""
         k = self.knobs
-        if cmd.kind is not None:
-            k.retry = cmd.kind
-        if cmd.base_delay is not None:
-            k.retry_base = cmd.base_delay
-        if cmd.jitter is not None:
-            k.retry_jitter = cmd.jitter
-        if cmd.max_delay is not None:
-            k.retry_max = cmd.max_delay
-        if cmd.delivery_limit is not None:
-            k.delivery_limit = cmd.delivery_limit
-        if cmd.requeue is not None:
-            k.requeue_on_failure = cmd.requeue
-        if cmd.dead_letter_queue is not None:
-            k.dlq_enabled = cmd.dead_letter_queue
-
-    def _cmd_set_visibility_timeout(self, cmd):
-        self.knobs.visibility_timeout = cmd.seconds
-        if cmd.enabled is not None:
-            self.knobs.return_mode = "visibility" if cmd.enabled else "detect"
-
-    def _cmd_set_detection_delay(self, cmd):
-        self.knobs.detection_delay = cmd.seconds
-
-    def _cmd_set_max_length(self, cmd):
-        k = self.knobs
-        k.max_length = cmd.max_length
-        if cmd.overflow is not None:
-            k.overflow = cmd.overflow
-        self._enforce_max_length()
+        before = k.to_dict()
+        for name, value in changes.items():
+            setattr(k, name, value)
+        said = ""
+        if k.return_mode != before["return_mode"]:
+            said = self._convert_returns()
+            if profile is None and said:
+                self._log("returns_changed", None, None, 0, said)
+        if (k.max_length, k.overflow) != (before["max_length"], before["overflow"]):
+            self._enforce_max_length()
+        return said
 
     def _enforce_max_length(self):
         """A new drop-head limit applies at once: the oldest ready messages over it go."""
@@ -237,11 +241,12 @@ class CommandsMixin:
                     self._overflow(q)
 
     def _cmd_set_profile(self, cmd):
+        p = PROFILES[cmd.profile]
         self.profile = cmd.profile
-        self.set_knobs(PROFILES[cmd.profile].knobs)
-        self._log("profile", None, None, 0, PROFILES[cmd.profile].label)
-        self._enforce_max_length()
-        return {"message": f"behaves like: {PROFILES[cmd.profile].label}"}
+        said = self._change_knobs(p.knobs, profile=p)
+        self._log("profile", None, None, 0, f"{p.label}: {said}" if said else p.label)
+        message = f"behaves like: {p.label}"
+        return {"message": f"{message}; {said}" if said else message}
 
     def _cmd_bind_queue(self, cmd):
         self._queue(cmd.queue).bound = True
@@ -280,6 +285,7 @@ class CommandsMixin:
         if self.knobs.redrive_mode == "new_id":
             new = self._new_message(m.seq, q.name, READY, m.text, m.poison)
             new.redriven_from = mid
+            new.effects = m.effects  # the same order: its business effect travels with it
             self.counters["redrive_copies"] += 1
             self._finish(m, "dropped", f"moved back to the queue as new message {new.id}")
             self._log("redriven", mid, None, m.deliveries, f"as new message {new.id}")
@@ -294,9 +300,18 @@ class CommandsMixin:
         m.reason = ""
         m.order = self.next_order
         self.next_order += 1
-        self._log("redriven", mid, None, 0, "same id, delivery count reset")
-        self._enqueue(m, q)
+        self._enqueue(m, q, "redriven", "same id, delivery count reset")
         return mid
+
+    # ------------------------------------------------------------ acks
+
+    def _cmd_settle(self, cmd):
+        ack = True if cmd.ack is None else cmd.ack
+        accepted = self._settle(cmd.receiver, cmd.message, ack, cmd.tag)
+        if accepted:
+            done = "acked" if ack else "nacked"
+            return {"accepted": True, "message": f"{done} message {cmd.message}"}
+        return {"accepted": False, "message": "rejected by the broker: unknown delivery tag"}
 
     # ------------------------------------------------------------ clock
 

@@ -6,8 +6,10 @@ The tests call it after every step; it is also handy when debugging a scenario.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
+from .events import EVENT_KINDS
 from .model import (
     DEAD_LETTERED,
     DELAYED,
@@ -16,6 +18,11 @@ from .model import (
     READY,
     STATES,
 )
+
+# Heap entry kinds (simulation.EV_*); repeated here so the checks stay independent of it.
+_EV_DETECT = 3
+_EV_VISIBILITY = 4
+_GENERATED_ID = re.compile(r"^r(\d+)$")
 
 
 def check_invariants(sim):
@@ -106,8 +113,62 @@ def check_invariants(sim):
         if m is not None and m.state not in FINAL_STATES:
             add(f"finished list holds {mid} in state {m.state}")
 
+    # Between calls nothing is overdue: every instant up to now has been handled in full.
+    if sim.heap and min(sim.heap)[0] <= sim.now:
+        add(f"an event due at {min(sim.heap)[0]} has not happened (now {sim.now})")
+    _check_returns(sim, add)
+    _check_stories(sim, add)
+    for rid in sim.receivers:
+        numbered = _GENERATED_ID.match(rid)
+        if numbered and int(numbered.group(1)) >= sim.next_receiver:
+            add(f"receiver id {rid} could be handed out again (next is r{sim.next_receiver})")
+
     # Sync lane.
     s = sim.sync
     if s.pending < 0 or (s.call is None and s.pending):
         add("sync caller has waiting calls but is not blocked")
     return problems
+
+
+def _check_returns(sim, add):
+    """4. Death returns, never destroys; and a live holder keeps its messages unless the rules
+    say a timeout takes them (visibility mode). Every unacked message has its way back."""
+    pending = {(e[0], e[2], e[3], e[4]) for e in sim.heap if e[2] in (_EV_DETECT, _EV_VISIBILITY)}
+    visibility = sim.knobs.return_mode == "visibility"
+    for r in sim.receivers.values():
+        manual = [(tag, sim.messages.get(mid)) for tag, mid in r.held.items()]
+        manual = [(tag, m) for tag, m in manual if m is not None and not m.auto_ack]
+        for tag, m in manual:
+            timer = m.visible_at >= 0 and (m.visible_at, _EV_VISIBILITY, m.id, tag) in pending
+            if visibility and not timer:
+                add(f"message {m.id} held by {r.id} has no visibility timer: it would never return")
+            if not visibility and m.visible_at >= 0:
+                add(f"message {m.id} has a visibility timer, but a live holder keeps its messages")
+        if not manual or r.alive or visibility:
+            continue
+        detect = r.detect_at is not None and (
+            (r.detect_at, _EV_DETECT, r.id, r.incarnation) in pending
+        )
+        if not detect:
+            add(f"dead receiver {r.id} holds {len(manual)} message(s) that would never return")
+
+
+def _check_stories(sim, add):
+    """A message's story ends where the message is: its last event that places it (say,
+    ``requeued`` or ``dead_lettered``) names its current state (events.EVENT_KINDS)."""
+    last = {}
+    first = {}
+    for e in sim.events:
+        mid = e[3]
+        if mid is None:
+            continue
+        first.setdefault(mid, e[2])
+        leaves = EVENT_KINDS[e[2]].leaves
+        if leaves is not None:
+            last[mid] = (e[2], leaves)
+    for mid, (kind, leaves) in last.items():
+        m = sim.messages.get(mid)
+        if m is None or first[mid] not in ("published", "refused", "dropped"):
+            continue  # forgotten, or its story is no longer complete in the kept log
+        if m.state not in leaves:
+            add(f"message {mid}'s story ends with {kind!r} but it is {m.state}")

@@ -7,8 +7,10 @@ Each class can turn itself into JSON-friendly lists/dicts and back.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import asdict, dataclass, fields
+from dataclasses import field, make_dataclass
 from operator import attrgetter
+
+from .spec import KNOB, KNOBS, RECEIVER_SETTING, RECEIVER_SETTINGS
 
 # Message states, exactly the ones of the broker-semantics note.
 DELAYED = "delayed"
@@ -26,13 +28,18 @@ FINAL_STATES = (ACKED, DROPPED, REFUSED, LOST)  # a message never leaves these
 
 MANUAL = "manual"
 AUTO = "auto"
-ACK_MODES = (MANUAL, AUTO)
 
-RETRY_KINDS = ("none", "fixed", "exponential")
-OVERFLOWS = ("drop-head", "reject-publish")
-RETURN_MODES = ("detect", "visibility")  # how unacked messages come back
-REDRIVE_MODES = ("reset", "new_id")
-TIMINGS = ("exponential", "fixed")
+
+def _values(setting):
+    return tuple(value for value, _label in setting.choices)
+
+
+ACK_MODES = _values(RECEIVER_SETTING["ack_mode"])
+TIMINGS = _values(RECEIVER_SETTING["timing"])
+RETRY_KINDS = _values(KNOB["retry"])
+OVERFLOWS = _values(KNOB["overflow"])
+RETURN_MODES = _values(KNOB["return_mode"])  # how unacked messages come back
+REDRIVE_MODES = _values(KNOB["redrive_mode"])
 
 
 class Message:
@@ -59,6 +66,7 @@ class Message:
         "redriven_from",
         "order",
         "auto_ack",
+        "visible_at",
     )
 
     def __init__(self, id, seq, queue, state, text, poison, now, order):
@@ -82,6 +90,7 @@ class Message:
         self.redriven_from = None
         self.order = order  # position key inside the queue
         self.auto_ack = False  # the current delivery was made in auto-ack mode
+        self.visible_at = -1.0  # in flight with a visibility timer: when it ends (else -1)
 
     def to_list(self):
         return _message_getter(self)
@@ -110,8 +119,27 @@ class Message:
             m.redriven_from,
             m.order,
             m.auto_ack,
+            m.visible_at,
         ) = values
         return m
+
+    @classmethod
+    def reader(cls, saved_fields):
+        """``from_list`` for rows saved with ``saved_fields`` (an older engine's columns):
+        fields it did not have get their defaults, fields this engine dropped are ignored."""
+        saved_fields = list(saved_fields)
+        if saved_fields == list(cls.__slots__):
+            return cls.from_list
+        index = {name: i for i, name in enumerate(saved_fields)}
+        missing = [n for n in cls.__slots__ if n not in index and n not in MESSAGE_DEFAULTS]
+        if missing:
+            raise ValueError(f"saved messages lack the fields {missing}")
+        picks = [(index.get(n), MESSAGE_DEFAULTS.get(n)) for n in cls.__slots__]
+
+        def read(row):
+            return cls.from_list([row[i] if i is not None else d for i, d in picks])
+
+        return read
 
     def summary(self):
         """A small dict describing the message, for the UI."""
@@ -136,6 +164,9 @@ class Message:
 
 
 _message_getter = attrgetter(*Message.__slots__)
+
+# Message fields added after runs were first saved, with the value an old row gets.
+MESSAGE_DEFAULTS = {"visible_at": -1.0}
 
 
 class Queue:
@@ -177,53 +208,48 @@ class Queue:
         return q
 
 
+# A receiver's own state, beside its settings (spec.RECEIVER_SETTINGS); the values a run saved
+# before a field existed loads with.
+_RECEIVER_STATE = {
+    "alive": True,
+    "held": None,  # broker side: delivery tag -> message id (unacked deliveries)
+    "work": None,  # receiver side: (message id, tag) waiting to be worked on
+    "current": None,  # (message id, tag, started, ends)
+    "incarnation": 0,
+    "processed": 0,
+    "failures": 0,
+    "crashes": 0,
+    "delivered": 0,
+    "died_at": None,  # when it last died (killed, crashed or removed)
+    "detect_at": None,  # when the broker will notice it is dead (None: not scheduled)
+}
+
+
 class Receiver:
-    """A consumer process: takes messages from one queue and works on them one at a time."""
+    """A consumer process: takes messages from one queue and works on them one at a time.
 
-    __slots__ = (
-        "id",
-        "queue",
-        "alive",
-        "mean_time",
-        "timing",
-        "failure_rate",
-        "crash_rate",
-        "prefetch",
-        "idempotent",
-        "ack_mode",
-        "held",
-        "work",
-        "current",
-        "incarnation",
-        "processed",
-        "failures",
-        "crashes",
-        "delivered",
-    )
+    Its settings are those of ``spec.RECEIVER_SETTINGS`` (attributes of the same names).
+    """
 
-    def __init__(self, id, queue, *, mean_time=1.0, timing="exponential", failure_rate=0.0,
-                 crash_rate=0.0, prefetch=1, idempotent=False, ack_mode=MANUAL):  # fmt: skip
+    __slots__ = ("id", "queue", *(s.name for s in RECEIVER_SETTINGS), *_RECEIVER_STATE)
+
+    def __init__(self, id, queue, **settings):
         self.id = id
         self.queue = queue
-        self.alive = True
-        self.mean_time = mean_time
-        self.timing = timing
-        self.failure_rate = failure_rate
-        self.crash_rate = crash_rate  # chance to crash after the work, before the ack
-        self.prefetch = prefetch  # 0 = no limit
-        self.idempotent = idempotent
-        self.ack_mode = ack_mode
-        self.held = {}  # broker side: delivery tag -> message id (unacked deliveries)
-        self.work = deque()  # receiver side: [message id, tag] waiting to be worked on
-        self.current = None  # [message id, tag, started, ends]
-        self.incarnation = 0
-        self.processed = 0
-        self.failures = 0
-        self.crashes = 0
-        self.delivered = 0
+        for s in RECEIVER_SETTINGS:
+            setattr(self, s.name, settings.pop(s.name, s.default))
+        if settings:
+            raise TypeError(f"unknown receiver settings {sorted(settings)}")
+        for name, default in _RECEIVER_STATE.items():
+            setattr(self, name, default)
+        self.held = {}
+        self.work = deque()
 
     def local_count(self):
         return len(self.work) + (self.current is not None)
+
+    def settings(self):
+        return {s.name: getattr(self, s.name) for s in RECEIVER_SETTINGS}
 
     def to_dict(self):
         d = {name: getattr(self, name) for name in Receiver.__slots__}
@@ -234,41 +260,36 @@ class Receiver:
 
     @classmethod
     def from_dict(cls, d):
-        r = cls.__new__(cls)
-        for name in Receiver.__slots__:
-            setattr(r, name, d[name])
-        r.held = dict(d["held"])
-        r.work = deque(tuple(w) for w in d["work"])
-        r.current = tuple(d["current"]) if d["current"] else None
+        """A saved receiver; settings or state it was saved without get their defaults."""
+        settings = {s.name: d.get(s.name, s.default) for s in RECEIVER_SETTINGS}
+        r = cls(d["id"], d["queue"], **settings)
+        for name, default in _RECEIVER_STATE.items():
+            setattr(r, name, d.get(name, default))
+        r.held = dict(d.get("held") or ())
+        r.work = deque(tuple(w) for w in d.get("work") or ())
+        r.current = tuple(d["current"]) if d.get("current") else None
         return r
 
 
-@dataclass(slots=True)
-class Knobs:
-    """The broker's behaviour. A profile is a named preset of these."""
+def _knobs_to_dict(self):
+    return {k.name: getattr(self, k.name) for k in KNOBS}
 
-    delivery_limit: int = 5  # max deliveries before dead-lettering; 0 = no limit
-    retry: str = "exponential"  # none | fixed | exponential
-    retry_base: float = 1.0
-    retry_jitter: float = 0.0  # 0..1: the delay is shortened by up to this fraction
-    retry_max: float = 60.0
-    requeue_on_failure: bool = True  # nack with requeue (False: reject -> dead letter)
-    dlq_enabled: bool = True
-    return_mode: str = "detect"  # detect (death detection) | visibility (timeout)
-    detection_delay: float = 3.0
-    visibility_timeout: float = 30.0
-    max_length: int = 0  # 0 = no limit; counts ready messages only
-    overflow: str = "drop-head"
-    redrive_mode: str = "reset"  # reset | new_id
-    default_prefetch: int = 1
 
-    def to_dict(self):
-        return asdict(self)
+@classmethod
+def _knobs_from_dict(cls, d):
+    """Saved knobs; a knob the run was saved without gets its default, unknown ones are
+    ignored (an older engine's knobs)."""
+    return cls(**{k.name: d[k.name] for k in KNOBS if k.name in d})
 
-    @classmethod
-    def from_dict(cls, d):
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+
+# The broker's behaviour: one attribute per ``spec.KNOBS`` entry. A profile is a preset.
+Knobs = make_dataclass(
+    "Knobs",
+    [(k.name, object, field(default=k.default)) for k in KNOBS],
+    slots=True,
+    namespace={"to_dict": _knobs_to_dict, "from_dict": _knobs_from_dict},
+)
+Knobs.__doc__ = "The broker's behaviour (one attribute per spec.KNOBS entry)."
 
 
 class SyncLane:

@@ -1,11 +1,14 @@
 """Broker profiles: named presets of knobs, each with a label and its source.
 
-A profile only sets knobs; it never adds behaviour of its own.
+A profile only sets knobs and new receivers' defaults, every one of them, from the values
+declared in ``spec.py``; it never adds behaviour of its own.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from .spec import RABBITMQ_QUORUM, SQS_STANDARD, TEACHING, profile_knobs, receiver_defaults
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +18,7 @@ class Profile:
     source: str
     summary: str
     knobs: dict = field(default_factory=dict)
+    receivers: dict = field(default_factory=dict)  # what a new receiver starts with
 
     def to_dict(self):
         return {
@@ -25,78 +29,42 @@ class Profile:
         }
 
 
+def _profile(key, label, source, summary):
+    return Profile(key, label, source, summary, profile_knobs(key), receiver_defaults(key))
+
+
 PROFILES = {
-    "teaching": Profile(
-        key="teaching",
-        label="Teaching default",
-        source="Common practice across brokers: manual ack, retries with backoff, dead letters",
-        summary=(
+    p.key: p
+    for p in (
+        _profile(
+            TEACHING,
+            "Teaching default",
+            "Common practice across brokers: manual ack, retries with backoff, dead letters",
             "Manual ack; a dead receiver is noticed after 3 s and its messages return; "
             "failures retry with exponential backoff; after 5 deliveries a message goes "
-            "to the dead-letter queue."
+            "to the dead-letter queue.",
         ),
-        knobs={
-            "delivery_limit": 5,
-            "retry": "exponential",
-            "retry_base": 1.0,
-            "retry_jitter": 0.0,
-            "retry_max": 60.0,
-            "requeue_on_failure": True,
-            "dlq_enabled": True,
-            "return_mode": "detect",
-            "detection_delay": 3.0,
-            "max_length": 0,
-            "overflow": "drop-head",
-            "redrive_mode": "reset",
-            "default_prefetch": 1,
-        },
-    ),
-    "rabbitmq-quorum": Profile(
-        key="rabbitmq-quorum",
-        label="RabbitMQ quorum queue",
-        source="rabbitmq.com/docs: quorum-queues (delivery-limit), confirms, prefetch, maxlength",
-        summary=(
-            "Unacked messages are requeued when the connection is seen closed (heartbeat ~60 s); "
-            "a nack requeues at once (no backoff); delivery-limit 20 returns, so at most "
-            "21 deliveries; max-length overflow drop-head."
+        _profile(
+            RABBITMQ_QUORUM,
+            "RabbitMQ quorum queue (4.0–4.2)",
+            "rabbitmq.com/docs: quorum-queues (poison message handling), confirms, "
+            "consumer-prefetch, heartbeats, maxlength, dlx",
+            "Unacked messages are requeued when the consumer's connection is seen closed "
+            "(heartbeat timeout, 60 s); a nack requeues at once, with no backoff; "
+            "x-delivery-limit 20 counts redeliveries, so a message gets at most 21 deliveries "
+            "before the dead-letter exchange (if one is set; otherwise it is dropped); no "
+            "prefetch limit unless the consumer sets basic.qos. From 4.3 a nack no longer "
+            "counts towards the limit.",
         ),
-        knobs={
-            "delivery_limit": 21,
-            "retry": "none",
-            "retry_base": 0.0,
-            "retry_jitter": 0.0,
-            "requeue_on_failure": True,
-            "dlq_enabled": True,
-            "return_mode": "detect",
-            "detection_delay": 60.0,
-            "overflow": "drop-head",
-            "redrive_mode": "reset",
-            "default_prefetch": 10,
-        },
-    ),
-    "sqs-standard": Profile(
-        key="sqs-standard",
-        label="Amazon SQS standard queue",
-        source="Amazon SQS developer guide: visibility timeout, dead-letter queues (RedrivePolicy)",
-        summary=(
+        _profile(
+            SQS_STANDARD,
+            "Amazon SQS standard queue",
+            "Amazon SQS developer guide: visibility timeout, dead-letter queues (RedrivePolicy)",
             "A received message is invisible for the visibility timeout (30 s) and comes back "
-            "if not deleted; after maxReceiveCount (10) receives it moves to the DLQ; "
-            "redrive makes a new message id; no queue length limit."
+            "if not deleted; the receive after maxReceiveCount (10) receives moves it to the "
+            "DLQ instead; redrive makes a new message id; no queue length limit.",
         ),
-        knobs={
-            "delivery_limit": 10,
-            "retry": "none",
-            "retry_base": 0.0,
-            "retry_jitter": 0.0,
-            "requeue_on_failure": True,
-            "dlq_enabled": True,
-            "return_mode": "visibility",
-            "visibility_timeout": 30.0,
-            "max_length": 0,
-            "redrive_mode": "new_id",
-            "default_prefetch": 1,
-        },
-    ),
+    )
 }
 
 

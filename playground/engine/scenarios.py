@@ -9,28 +9,16 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from . import limits as L
-from .commands import (
-    _RECEIVER_SETTINGS,
-    NAME,
-    RATE,
-    SYNC_TIMEOUT,
-    VISIBILITY_TIMEOUT,
-    Bool,
-    Choice,
-    CommandError,
-    Float,
-    Int,
-    Text,
-    parse_command,
-)
+from .commands import RECEIVER_RULES, parse_command
 from .goals import CONDITIONS
-from .model import OVERFLOWS, REDRIVE_MODES, RETRY_KINDS, RETURN_MODES, Knobs
 from .profiles import PROFILES
+from .rules import NAME, RATE, SYNC_TIMEOUT, Bool, CommandError, Text
+from .spec import KNOBS
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
@@ -51,23 +39,8 @@ LESSON_ORDER = (
 
 _NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
-KNOB_RULES = {
-    "delivery_limit": Int(0, L.MAX_DELIVERY_LIMIT),
-    "retry": Choice(RETRY_KINDS),
-    "retry_base": Float(0.0, L.MAX_BASE_DELAY),
-    "retry_jitter": Float(0.0, 1.0),
-    "retry_max": Float(0.0, L.MAX_RETRY_DELAY),
-    "requeue_on_failure": Bool(),
-    "dlq_enabled": Bool(),
-    "return_mode": Choice(RETURN_MODES),
-    "detection_delay": Float(0.0, L.MAX_DETECTION_DELAY),
-    "visibility_timeout": VISIBILITY_TIMEOUT,
-    "max_length": Int(0, L.MAX_QUEUE_LENGTH),
-    "overflow": Choice(OVERFLOWS),
-    "redrive_mode": Choice(REDRIVE_MODES),
-    "default_prefetch": Int(0, L.MAX_PREFETCH),
-}
-assert set(KNOB_RULES) == {f.name for f in fields(Knobs)}
+# A scenario's [knobs] table: any knob of the spec, by its name.
+KNOB_RULES = {k.name: k.rule for k in KNOBS}
 
 SYNC_RULES = {
     "target": NAME,
@@ -181,7 +154,7 @@ def parse_scenario(name, data):
         raise ScenarioError(
             f"{where}: 'receivers' must be a list of at most {L.MAX_RECEIVERS} tables"
         )
-    rrules = {"id": NAME, "queue": NAME, "alive": Bool(), **_RECEIVER_SETTINGS}
+    rrules = {"id": NAME, "queue": NAME, "alive": Bool(), **RECEIVER_RULES}
     receivers = tuple(_checked(r, rrules, f"{where} receiver") for r in receivers)
     rids = [r["id"] for r in receivers if "id" in r]
     if len(set(rids)) != len(rids):
@@ -256,8 +229,7 @@ def build_simulation(cls, scenario, seed, *, event_log_limit=L.EVENT_LOG_KEPT):
         sim.add_queue(q["name"], q.get("bound", True))
     first = scenario.queues[0]["name"] if scenario.queues else None
     for spec in scenario.receivers:
-        settings = {"prefetch": sim.knobs.default_prefetch}
-        settings.update({k: v for k, v in spec.items() if k not in ("id", "queue", "alive")})
+        settings = {k: v for k, v in spec.items() if k not in ("id", "queue", "alive")}
         r = sim.add_receiver(spec.get("queue", first), spec.get("id"), **settings)
         if not spec.get("alive", True):
             sim._kill(r, "starts dead")
@@ -275,6 +247,7 @@ def build_simulation(cls, scenario, seed, *, event_log_limit=L.EVENT_LOG_KEPT):
             sim._set_sync_rate(scenario.sync["rate"])
     if scenario.rate:
         sim._set_rate(scenario.rate)
+    sim.advance_to(sim.now)  # anything the setup made due at once (say, a 0 s detection)
     for command in scenario.start:
         sim.apply(command)
     sim.command_log.clear()

@@ -95,7 +95,6 @@ class Simulation(CommandsMixin):
         self.bound_queues = []
         self.receivers = {}
         self.next_receiver = 1
-        self.receiver_defaults = {}
         self.knobs = Knobs()
         self.profile = profile
         self.rate = 0.0
@@ -206,15 +205,15 @@ class Simulation(CommandsMixin):
         return self.heap[0][0] if self.heap else None
 
     def step_once(self):
-        """Jump to the next scheduled event and apply just that one. Returns False if none."""
+        """Jump to the next instant something is scheduled and apply all of it (the ``step``
+        command without ``dt``). Returns False if nothing is scheduled.
+
+        An instant is never split: a command applied right after sees the same state as a
+        replay that advances to this time, so the command log replays exactly.
+        """
         if not self.heap:
             return False
-        t = self.heap[0][0]
-        if t >= self.metrics.end:
-            self._close_metrics(t)
-        ev = heapq.heappop(self.heap)
-        self.now = t
-        self._handlers[ev[2]](self, ev)
+        self.advance_to(self.heap[0][0])
         return True
 
     def _push(self, t, kind, a=None, b=None, c=None):
@@ -222,6 +221,9 @@ class Simulation(CommandsMixin):
         heapq.heappush(self.heap, (t, self.heap_seq, kind, a, b, c))
 
     def _close_metrics(self, until):
+        """Close every metric bucket that ends by ``until``; the goal is judged at each
+        bucket's end (a fixed time), so when it is met does not depend on how time is chopped.
+        Called before the event at ``until`` is handled: the state is that of the boundary."""
         counts = self.counts
         m = self.metrics
         ready = counts[READY]
@@ -229,11 +231,14 @@ class Simulation(CommandsMixin):
         delayed = counts[DELAYED]
         dlq = counts[DEAD_LETTERED]
         while m.end <= until:
-            if until - m.end > m.width * 2:
-                m.skip_idle(until, ready, in_flight, delayed, dlq)
+            boundary = m.end
+            if until - boundary > m.width * 2:
+                m.skip_idle(until, ready, in_flight, delayed, dlq)  # nothing changes meanwhile
             else:
                 m.close(ready, in_flight, delayed, dlq)
             if self.goal is not None and self.goal_met_at is None:
+                if boundary > self.now:
+                    self.now = boundary  # time has passed to the boundary
                 self._check_goal()
 
     # ------------------------------------------------------------ log
@@ -382,8 +387,12 @@ class Simulation(CommandsMixin):
             head = messages[q.ready.popleft()]
             self._dead_letter(head, q, "max length", "overflow: max length, drop-head")
 
-    def _enqueue(self, m, q):
-        """Put ``m`` back into ``q``'s ready list at its publication position."""
+    def _enqueue(self, m, q, kind=None, reason=""):
+        """Put ``m`` back into ``q``'s ready list at its publication position.
+
+        ``kind``: the event to log for it, logged before a drop-head limit may push it (or
+        another message) out, so its story ends where it really is.
+        """
         counts = self.counts
         counts[m.state] -= 1
         counts[READY] += 1
@@ -402,6 +411,8 @@ class Simulation(CommandsMixin):
                 if messages[mid].order > order:
                     break
             ready.insert(i, m.id)
+        if kind is not None:
+            self._log(kind, m.id, None, m.deliveries, reason)
         k = self.knobs
         if k.max_length and len(ready) > k.max_length and k.overflow == "drop-head":
             self._overflow(q)
@@ -442,16 +453,17 @@ class Simulation(CommandsMixin):
             return
         receivers = self.receivers
         messages = self.messages
-        limit = self.knobs.delivery_limit
+        limit = self._max_deliveries()
         while ready:
-            # Round-robin: the first receiver with room, starting at ``q.rr``.
+            # Round-robin: the first receiver with room, starting at ``q.rr``. Prefetch bounds
+            # manual-ack receivers only: with auto-ack the broker pushes as fast as it can.
             idx = q.rr % n
             tries = n
             while True:
                 r = receivers[cons[idx]]
                 if r.alive:
                     pf = r.prefetch
-                    if not pf or len(r.work) + (r.current is not None) < pf:
+                    if not pf or r.ack_mode == AUTO or len(r.work) + (r.current is not None) < pf:
                         break
                 tries -= 1
                 if not tries:
@@ -465,7 +477,16 @@ class Simulation(CommandsMixin):
             if limit and m.deliveries >= limit:
                 self._dead_letter(m, q, "delivery limit")
                 continue
-            self._deliver(m, r)  # the fast loops inline this; here it stays readable
+            self._deliver(m, r)
+
+    def _max_deliveries(self):
+        """Deliveries a message may have before it is dead-lettered (0: no limit). RabbitMQ's
+        x-delivery-limit counts redeliveries, so it allows one delivery more."""
+        k = self.knobs
+        limit = k.delivery_limit
+        if limit and k.limit_counts == "redeliveries":
+            return limit + 1
+        return limit
 
     def _deliver(self, m, r):
         tag = self.next_tag
@@ -495,7 +516,10 @@ class Simulation(CommandsMixin):
              "redelivered" if redelivered else "first delivery")
         )  # fmt: skip
         if not auto and self.knobs.return_mode == "visibility":
-            self._push(self.now + self.knobs.visibility_timeout, EV_VISIBILITY, m.id, tag)
+            m.visible_at = self.now + self.knobs.visibility_timeout
+            self._push(m.visible_at, EV_VISIBILITY, m.id, tag)
+        else:
+            m.visible_at = -1.0
         if r.current is None and not r.work:
             self._start(r, m.id, tag)
         else:
@@ -587,7 +611,10 @@ class Simulation(CommandsMixin):
                 return
             c["duplicates"] += 1
             self.metrics.duplicates += 1
-            self._log("duplicate_effect", mid, r.id, 0, "effect applied again")
+            why = "effect applied again"
+            if m is not None and m.redriven_from is not None:
+                why += f": the same order as message {m.redriven_from}, redriven as a new id"
+            self._log("duplicate_effect", mid, r.id, 0, why)
         if m is not None:
             m.effects += 1
 
@@ -624,12 +651,19 @@ class Simulation(CommandsMixin):
         self.events.append((seq, now, "acked", m.id, r.id, m.deliveries, reason))
 
     def settle(self, receiver_id, message_id, ack=True, tag=None):
-        """A receiver acks (or nacks) a message. Returns True if the broker accepted it.
+        """A receiver acks (or nacks) a message by hand. Returns True if the broker accepted it.
 
-        Only the receiver holding the current delivery may settle it, once. Anything else is
+        This is the ``settle`` command (so it is in the command log and replays). Only the
+        live receiver holding the current delivery may settle it, once. Anything else is
         rejected and changes nothing but the log (RabbitMQ: "PRECONDITION_FAILED - unknown
         delivery tag").
         """
+        command = {"action": "settle", "receiver": receiver_id, "message": message_id, "ack": ack}
+        if tag is not None:
+            command["tag"] = tag
+        return self.apply(command)["accepted"]
+
+    def _settle(self, receiver_id, message_id, ack, tag):
         m = self.messages.get(message_id)
         r = self.receivers.get(receiver_id)
         if tag is None and m is not None:
@@ -637,6 +671,7 @@ class Simulation(CommandsMixin):
         ok = (
             m is not None
             and r is not None
+            and r.alive  # a dead receiver's channel is gone, and its delivery tags with it
             and m.state == IN_FLIGHT
             and m.holder == receiver_id
             and m.tag == tag
@@ -649,7 +684,7 @@ class Simulation(CommandsMixin):
             return False
         if r.current is not None and r.current[1] == tag:
             r.current = None
-            if r.work and r.alive:
+            if r.work:
                 nmid, ntag = r.work.popleft()
                 self._start(r, nmid, ntag)
         else:
@@ -676,21 +711,26 @@ class Simulation(CommandsMixin):
         return delay
 
     def _after_failure(self, m, q):
-        """A failed (nacked) message: dead-letter it, requeue it, or retry it after a delay."""
+        """A failed (nacked) message: dead-letter it, requeue it, or retry it after a delay.
+
+        Visibility mode (SQS): the message stays invisible until its timeout ends, and the
+        receive count is checked when it would be received again (at dispatch), never before.
+        """
         k = self.knobs
         if not k.requeue_on_failure:
             self._dead_letter(m, q, "rejected")
             return
-        if k.delivery_limit and m.deliveries >= k.delivery_limit:
+        visibility = k.return_mode == "visibility"
+        limit = self._max_deliveries()
+        if limit and m.deliveries >= limit and not visibility:
             self._dead_letter(m, q, "delivery limit")
             return
         self.counters["retried"] += 1
-        if k.return_mode == "visibility" and k.retry == "none":
+        if visibility and k.retry == "none":
             ready_at = max(self.now, m.delivered_at + k.visibility_timeout)
             self._delay(m, q, ready_at, "invisible until the visibility timeout ends")
         elif k.retry == "none":
-            self._enqueue(m, q)
-            self._log("requeued", m.id, None, m.deliveries, "nack with requeue, no delay")
+            self._enqueue(m, q, "requeued", "nack with requeue, no delay")
         else:
             ready_at = self.now + self._backoff(m.deliveries)
             if k.return_mode == "visibility":
@@ -717,20 +757,20 @@ class Simulation(CommandsMixin):
             return
         q = self.queues[m.queue]
         del q.delayed[m.id]
-        self._enqueue(m, q)
-        self._log("ready", m.id, None, m.deliveries, "delay over")
+        self._enqueue(m, q, "ready", "delay over")
         self._dispatch(q)
 
     def _return(self, m, q, reason):
-        """An unacked message comes back (death, timeout, removal): ready again or dead-lettered."""
-        k = self.knobs
+        """An unacked message comes back (death, timeout, removal): ready again or dead-lettered
+        (RabbitMQ checks the delivery limit on return; SQS at the next receive)."""
         m.holder = None
-        if k.delivery_limit and m.deliveries >= k.delivery_limit:
+        m.visible_at = -1.0
+        limit = self._max_deliveries()
+        if limit and m.deliveries >= limit and self.knobs.return_mode != "visibility":
             self._dead_letter(m, q, "delivery limit")
             return
         self.counters["requeued"] += 1
-        self._enqueue(m, q)
-        self._log("requeued", m.id, None, m.deliveries, reason)
+        self._enqueue(m, q, "requeued", reason)
 
     def _release_held(self, r, reason):
         """Give back everything the broker thinks ``r`` holds (it left or reconnected)."""
@@ -748,10 +788,8 @@ class Simulation(CommandsMixin):
                 why = "receiver went away holding it with auto-ack"
                 self._finish(m, LOST, why)
                 self._log("lost", mid, r.id, m.deliveries, why)
-            elif k.return_mode == "visibility" and m.delivered_at + k.visibility_timeout > self.now:
-                self._delay(
-                    m, q, m.delivered_at + k.visibility_timeout, "still invisible until its timeout"
-                )
+            elif k.return_mode == "visibility" and m.visible_at > self.now:
+                self._delay(m, q, m.visible_at, "still invisible until its timeout")
             else:
                 self._return(m, q, reason)
         r.held.clear()
@@ -759,8 +797,9 @@ class Simulation(CommandsMixin):
 
     def _on_detect(self, ev):
         r = self.receivers.get(ev[3])
-        if r is None or r.incarnation != ev[4] or r.alive:
-            return
+        if r is None or r.incarnation != ev[4] or r.alive or r.detect_at != ev[0]:
+            return  # a stale timer: that receiver came back, was removed, or rules changed
+        r.detect_at = None
         self._log("death_detected", None, r.id, 0, "its unacknowledged messages return")
         messages = self.messages
         q = self.queues[r.queue]
@@ -771,8 +810,8 @@ class Simulation(CommandsMixin):
 
     def _on_visibility(self, ev):
         m = self.messages.get(ev[3])
-        if m is None or m.state != IN_FLIGHT or m.tag != ev[4]:
-            return
+        if m is None or m.state != IN_FLIGHT or m.tag != ev[4] or m.visible_at != ev[0]:
+            return  # a stale timer: acked, returned, redelivered, or the rules changed
         r = self.receivers.get(m.holder)
         if r is not None:
             r.held.pop(ev[4], None)
@@ -783,6 +822,7 @@ class Simulation(CommandsMixin):
     def _kill(self, r, reason, crashed=False):
         r.alive = False
         r.incarnation += 1
+        r.died_at = self.now
         r.current = None
         r.work.clear()
         if crashed:
@@ -803,12 +843,57 @@ class Simulation(CommandsMixin):
                 self._finish(m, LOST, why)
                 self._log("lost", mid, r.id, m.deliveries, why)
         if r.held and self.knobs.return_mode == "detect":
-            self._push(self.now + self.knobs.detection_delay, EV_DETECT, r.id, r.incarnation)
+            r.detect_at = self.now + self.knobs.detection_delay
+            self._push(r.detect_at, EV_DETECT, r.id, r.incarnation)
         self._sync_target_died(r.id)
+
+    def _convert_returns(self):
+        """The return rule changed (profile switch or visibility toggle) while messages are in
+        flight: convert their pending timers to the new rule. Returns what it did, in words.
+
+        Visibility mode: every manual-ack in-flight message gets its visibility timer (ending
+        ``visibility_timeout`` after its delivery, or now if that has passed), whoever holds
+        it; a dead holder's pending detection is dropped. Detection mode: visibility timers are
+        cancelled (a live holder keeps its messages) and a dead holder's messages return when
+        its death is noticed (``detection_delay`` after it died, or now if that has passed).
+        """
+        k = self.knobs
+        now = self.now
+        moved = 0
+        dead = 0
+        for r in self.receivers.values():
+            manual = [(tag, self.messages[mid]) for tag, mid in r.held.items()]
+            manual = [(tag, m) for tag, m in manual if not m.auto_ack]
+            if not manual:
+                continue
+            if k.return_mode == "visibility":
+                r.detect_at = None
+                for tag, m in manual:
+                    m.visible_at = max(now, m.delivered_at + k.visibility_timeout)
+                    self._push(m.visible_at, EV_VISIBILITY, m.id, tag)
+            else:
+                for _tag, m in manual:
+                    m.visible_at = -1.0
+                if not r.alive:
+                    died = r.died_at if r.died_at is not None else now
+                    r.detect_at = max(now, died + k.detection_delay)
+                    self._push(r.detect_at, EV_DETECT, r.id, r.incarnation)
+                    dead += len(manual)
+            moved += len(manual)
+        if not moved:
+            return ""
+        n = f"{moved} in-flight message{'s' if moved != 1 else ''}"
+        if k.return_mode == "visibility":
+            return f"{n}: each returns when its visibility timeout ends"
+        text = f"{n}: each stays with its receiver until acknowledged"
+        if dead:
+            text += f" ({dead} held by a dead receiver return once its death is noticed)"
+        return text
 
     def _revive(self, r, reason):
         r.alive = True
         r.incarnation += 1
+        r.detect_at = None
         self._log("receiver_revived", None, r.id, 0, reason)
         self._release_held(r, "the old connection closed when the receiver came back")
         q = self.queues.get(r.queue)

@@ -8,6 +8,7 @@ restored simulation therefore continues exactly as the original would.
 from __future__ import annotations
 
 import json
+import random
 from collections import deque
 
 from .events import SCHEMA_VERSION
@@ -53,7 +54,6 @@ def sim_to_dict(sim):
         finished=list(sim.finished),
         queues=[q.to_dict() for q in sim.queues.values()],
         receivers=[r.to_dict() for r in sim.receivers.values()],
-        receiver_defaults=dict(sim.receiver_defaults),
         knobs=sim.knobs.to_dict(),
         sync=sim.sync.to_dict(),
         counts=dict(sim.counts),
@@ -72,27 +72,22 @@ def sim_from_dict(cls, d):
         raise ValueError(
             f"cannot restore schema version {version!r} (this engine reads {SCHEMA_VERSION})"
         )
-    if d["message_fields"] != list(Message.__slots__):
-        raise ValueError("saved message fields do not match this engine")
+    read_message = Message.reader(d["message_fields"])  # ValueError if it cannot be read
     sim = cls.__new__(cls)
     for name in _PLAIN:
         setattr(sim, name, d[name])
     for name, default in _PLAIN_DEFAULTS.items():
         setattr(sim, name, d.get(name, default))
     rv, internal, gauss = d["rng"]
-    import random
-
     sim.rng = random.Random()
     sim.rng.setstate((rv, tuple(internal), gauss))
     sim.heap = [tuple(e) for e in d["heap"]]
     sim.events = deque((tuple(e) for e in d["events"]), maxlen=sim.event_log_limit)
-    from_list = Message.from_list
-    sim.messages = {row[0]: from_list(row) for row in d["messages"]}
+    sim.messages = {m.id: m for m in map(read_message, d["messages"])}
     sim.finished = deque(d["finished"])
     sim.queues = {q["name"]: Queue.from_dict(q) for q in d["queues"]}
     sim.bound_queues = [q for q in sim.queues.values() if q.bound]
     sim.receivers = {r["id"]: Receiver.from_dict(r) for r in d["receivers"]}
-    sim.receiver_defaults = dict(d["receiver_defaults"])
     sim.knobs = Knobs.from_dict(d["knobs"])
     sim.sync = SyncLane.from_dict(d["sync"])
     sim.counts = dict(d["counts"])

@@ -11,6 +11,7 @@ from .goals import goal_progress
 from .metrics import percentile
 from .model import IN_FLIGHT
 from .profiles import PROFILES
+from .spec import KNOBS, RECEIVER_SETTINGS
 
 
 def _card(m):
@@ -79,20 +80,15 @@ def _receiver_view(sim, r):
         "status": status,
         "working_on": working_on,
         "progress": progress,
-        "prefetch": r.prefetch,
         "held": held,
         "held_count": len(r.held),
         "buffered": len(r.work),
-        "mean_time": r.mean_time,
-        "timing": r.timing,
-        "failure_rate": r.failure_rate,
-        "crash_rate": r.crash_rate,
-        "idempotent": r.idempotent,
-        "ack_mode": r.ack_mode,
+        **r.settings(),  # every setting of spec.RECEIVER_SETTINGS, by name
         "processed": r.processed,
         "failures": r.failures,
         "crashes": r.crashes,
         "delivered": r.delivered,
+        "detect_at": r.detect_at,
     }
 
 
@@ -146,6 +142,11 @@ def build_view(sim, series=True, events=L.VIEW_RECENT_EVENTS):
         "speed": sim.speed,
         "profile": profile.to_dict(),
         "knobs": sim.knobs.to_dict(),
+        # The controls, as the current profile's broker names them (spec.py).
+        "knob_fields": [k.describe(sim.profile, getattr(sim.knobs, k.name)) for k in KNOBS],
+        "receiver_fields": [
+            s.describe(sim.profile, s.default_for(sim.profile)) for s in RECEIVER_SETTINGS
+        ],
         "sender": {
             "rate": sim.rate,
             "published": sim.counters["published"],

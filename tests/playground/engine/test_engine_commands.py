@@ -141,6 +141,7 @@ def test_every_command_round_trips_through_plain_data():
         "set_max_length": {"max_length": 5, "overflow": "reject-publish"},
         "set_profile": {"profile": "sqs-standard"},
         "redrive": {"all": True},
+        "settle": {"receiver": "r1", "message": 1, "ack": False},
         "set_speed": {"speed": 2.0},
         "step": {"dt": 1.0},
         "bind_queue": {"queue": "orders"},
