@@ -627,25 +627,58 @@ def is_decided(exp, sim):
     return bool(_decided_by(exp, sim))
 
 
-def advance(exp, sim, dt):
-    """Live run: let up to ``dt`` simulated seconds pass, stopping exactly when it is decided.
+def advance(exp, sim, dt, *, max_events=None):
+    """Let up to ``dt`` simulated seconds pass, stopping exactly when the question is decided.
 
     Returns :func:`is_decided`. The clock never goes past the moment of decision, so a live run
-    in ticks of any size measures the same as :func:`run_headless`.
+    in ticks of any size measures the same as :func:`run_headless`. ``max_events`` bounds the
+    work of one call (counted in instants: all events of one instant are handled together);
+    the run then continues from where it stopped on the next call.
     """
     if is_decided(exp, sim):
         return True
     target = min(sim.now + dt, exp.max_time)
+    instants = 0
     while True:
         nt = sim.next_event_time()
         if nt is None or nt > target:
             break
+        if max_events is not None and instants >= max_events:
+            return False  # budget spent; the next call goes on from here
         sim.advance_to(nt)
+        instants += 1
         if is_decided(exp, sim):
             return True
     if target > sim.now:
         sim.advance_to(target)
     return is_decided(exp, sim)
+
+
+def play(exp, sim, dt, *, max_events=None):
+    """One live tick of an experiment run (what the embedded playground calls).
+
+    Lets up to ``dt`` simulated seconds pass, never past the decision. Once the question is
+    decided, the run is paused with a ``pause`` command (so the pause is in the command log
+    and a replay ends paused too) and the engine's :class:`Result` is returned; ``None``
+    while the question is still open.
+    """
+    if not is_decided(exp, sim):
+        advance(exp, sim, dt, max_events=max_events)
+    if not is_decided(exp, sim):
+        return None
+    if not sim.paused:
+        sim.apply({"action": "pause"})
+    return measure(exp, sim)
+
+
+def step(exp, sim, dt=None, *, max_events=None):
+    """The learner's "step" in an experiment run: ``dt`` seconds on, or (``None``) on to the
+    next scheduled event (or to the end of the experiment if nothing is scheduled). Like
+    :func:`play`, it stops at the decision and returns the Result then (else ``None``)."""
+    if dt is None:
+        nt = sim.next_event_time()
+        dt = max(0.0, (nt if nt is not None else exp.max_time) - sim.now)
+    return play(exp, sim, dt, max_events=max_events)
 
 
 def _is_variation(exp, sim):

@@ -29,7 +29,9 @@ from playground.engine.experiments import (
     measure,
     parse_experiment,
     parse_prediction,
+    play,
     run_headless,
+    step,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -73,9 +75,9 @@ def test_every_file_loads_and_ids_match_files():
 
 
 def test_every_lesson_step_2_to_7_has_an_experiment_on_its_scenario():
-    for step, scenarios in STEP_SCENARIOS.items():
-        exps = experiments_for_step(step)
-        assert exps, f"step {step} has no experiment"
+    for number, scenarios in STEP_SCENARIOS.items():
+        exps = experiments_for_step(number)
+        assert exps, f"step {number} has no experiment"
         assert all(e.scenario in scenarios for e in exps)
     assert experiments_for_step(9) == []
 
@@ -177,6 +179,35 @@ def test_a_run_replays_from_its_command_log(exp_id):
     while not advance(exp, again, 1.0):
         pass
     assert measure(exp, again) == result
+
+
+@pytest.mark.parametrize("exp_id", IDS)
+def test_play_stops_at_the_decision_pauses_through_the_command_log_and_replays(exp_id):
+    """issue 10 item 6: the live rules live in the engine; the pause is a logged command."""
+    exp = get_experiment(exp_id)
+    sim = build_simulation(exp, 7)
+    result, ticks = None, 0
+    while result is None:
+        result = play(exp, sim, 0.25, max_events=3)  # small budgets: chopped finely
+        ticks += 1
+        assert ticks < 100_000
+    assert result == run_headless(exp, 7)
+    assert sim.paused and sim.command_log[-1] == [sim.now, {"action": "pause"}]
+    assert play(exp, sim, 5.0) == result and len(sim.command_log) == len(exp.commands()) + 1
+    again = Simulation.replay(exp.scenario, 7, sim.command_log, until=sim.now)
+    assert again.paused
+    assert again.to_dict() == sim.to_dict()
+
+
+def test_a_step_goes_to_the_next_event_and_never_past_the_decision():
+    exp = get_experiment("step6-dead-letters")
+    sim = build_simulation(exp, 1)
+    nt = sim.next_event_time()
+    assert step(exp, sim) is None and sim.now == nt
+    result = None
+    while result is None:
+        result = step(exp, sim, 60.0)
+    assert result == run_headless(exp, 1) and sim.now == result.time
 
 
 def test_the_answer_is_measured_not_stored():
