@@ -415,9 +415,8 @@ class ExperimentSession(LiveSession):
 
     def tick(self, wall_seconds: float) -> list[str]:
         if self.result is None and not self.sim.paused and wall_seconds > 0:
-            if X.advance(self.exp, self.sim, wall_seconds * self.sim.speed):
-                self.result = X.measure(self.exp, self.sim)
-                self.sim.paused = True  # the question is decided: the clock stops here
+            # The engine stops at the decision and pauses the run (a logged command).
+            self.result = X.play(self.exp, self.sim, wall_seconds * self.sim.speed)
             self.dirty = True
         out = self.render_changed()
         narration = self.narrate()
@@ -437,13 +436,7 @@ class ExperimentSession(LiveSession):
         step = parse_command(engine_command(request))  # the engine's own checks
         if self.result is not None:
             return {"message": "The question is decided; this run stays as it ended."}
-        dt = step.dt
-        if dt is None:  # to the next scheduled thing (or to the end of the experiment)
-            nt = self.sim.next_event_time()
-            dt = max(0.0, (nt if nt is not None else self.exp.max_time) - self.sim.now)
-        if X.advance(self.exp, self.sim, dt):
-            self.result = X.measure(self.exp, self.sim)
-            self.sim.paused = True  # decided: the clock stops here
+        self.result = X.step(self.exp, self.sim, step.dt)
         return {}
 
     def contexts(self) -> dict[str, dict]:
