@@ -11,6 +11,7 @@ import pytest
 from django.template import Context, Template
 
 from conformance.evidence import evidence_load
+from playground.engine import PROFILES
 
 
 def _text(response) -> str:
@@ -62,7 +63,7 @@ def test_every_disagreement_is_linked_from_the_summary(client):
     [
         (
             "rabbitmq-quorum",
-            "RabbitMQ quorum queue: checked against RabbitMQ {version}, {agree} of ",
+            PROFILES["rabbitmq-quorum"].label + ": checked against RabbitMQ {version}, {agree} of ",
         ),
         ("teaching", "Teaching default: not checked against a real broker."),
         ("sqs-standard", "Amazon SQS standard queue: not checked against a real broker."),
