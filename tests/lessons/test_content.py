@@ -188,6 +188,11 @@ KNOWN_FALSE = [
         "SQS guide, FIFO",
     ),
     (
+        r"queues deliver at least once",
+        "auto-ack is at-most-once",
+        "rabbitmq.com/docs/confirms",
+    ),
+    (
         r"more on that in step 8",
         "step 5 explains logs itself",
         "issue 11, item 9",
