@@ -126,10 +126,27 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Channel layer: in-memory for one process; Redis for several processes.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # channels-redis blocks up to `brpop_timeout` (5 s) in BZPOPMIN waiting for a message,
+    # while redis-py 8 times out a socket read after 5 s by default: every idle consumer then
+    # failed after about 5.5 s and its socket closed with 1011 (django/channels_redis issue
+    # 422; redis/redis-py issue 2807). So reads wait well beyond the block. Options written
+    # into REDIS_URL (?socket_timeout=...) win over these.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # channels_redis' layer, whose receive() survives Redis errors and outages
+            # (config/channel_layer.py): a layer failure never closes a learner's socket.
+            "BACKEND": "config.channel_layer.ResilientRedisChannelLayer",
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 15,  # seconds; > brpop_timeout (5 s) by a margin
+                        "socket_connect_timeout": 3,  # an unreachable Redis fails fast
+                        "socket_keepalive": True,
+                        "health_check_interval": 30,  # PING a connection idle this long
+                    }
+                ]
+            },
         }
     }
 else:

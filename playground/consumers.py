@@ -31,6 +31,11 @@ HANDOVER_WAIT = 1.0  # seconds to wait for another tab to save and step aside
 CLOSE_NOT_FOUND = 4404  # unknown scenario or run, or no learner: the client does not retry
 CLOSE_GONE = 4410  # the learner reset their progress: this run no longer exists
 CLOSE_ELSEWHERE = 4409  # the run went live in another tab: the client does not retry
+LAYER_SEND_WAIT = 2.0  # seconds a message to another tab may take before it counts as unsent
+HANDOVER_UNSENT = (
+    "This run was open in another tab that could not be asked to hand it over (messages "
+    "between servers are paused). It continues here from its last save."
+)
 STILL_CONNECTING = "Still connecting to the simulation: nothing was changed. Try again in a moment."
 SESSION_LEARNER_KEY = "learner_id"
 
@@ -95,12 +100,14 @@ class PlaygroundConsumer(NotFoundConsumer):
 
     async def start(self, holder: str) -> None:
         """Take the run over from the tab that holds it (if any), load it, send it, tick."""
+        unsent = False
         if holder and holder != self.channel_name:
-            await self.channel_layer.send(
+            unsent = not await self.layer_send(
                 holder, {"type": "run.takeover", "reply_to": self.channel_name}
             )
-            with contextlib.suppress(TimeoutError):  # that tab is gone: its last save stands
-                await asyncio.wait_for(self.handed_over.wait(), HANDOVER_WAIT)
+            if not unsent:
+                with contextlib.suppress(TimeoutError):  # that tab is gone: its last save stands
+                    await asyncio.wait_for(self.handed_over.wait(), HANDOVER_WAIT)
         try:
             found = await self.load()
         except Exception:  # the database failed us: the client retries after a pause
@@ -111,7 +118,22 @@ class PlaygroundConsumer(NotFoundConsumer):
             await self.close(code=CLOSE_NOT_FOUND)  # accepted already: the code reaches the page
             return
         await self.send_all(self.session.full())
+        if unsent:  # the other tab could not be asked: what it saved last is what loaded
+            await self.send_all([self.session.notice(HANDOVER_UNSENT, kind="info")])
         await self.run_clock()
+
+    async def layer_send(self, channel: str, message: dict) -> bool:
+        """Send to another consumer (maybe in another process); False if the layer failed.
+
+        A channel-layer failure (Redis out or slow) never takes this socket down: the caller
+        degrades to "the last saved state wins".
+        """
+        try:
+            await asyncio.wait_for(self.channel_layer.send(channel, message), LAYER_SEND_WAIT)
+        except Exception:
+            logger.warning("channel layer send failed (%s)", message.get("type"), exc_info=True)
+            return False
+        return True
 
     async def load(self) -> bool:
         sim = await database_sync_to_async(runs.run_load)(
@@ -131,7 +153,7 @@ class PlaygroundConsumer(NotFoundConsumer):
         if self.session is not None:
             await self.save(release=True)
             self.session = None
-        await self.channel_layer.send(event["reply_to"], {"type": "run.handed_over"})
+        await self.layer_send(event["reply_to"], {"type": "run.handed_over"})  # else it waits
         await self.close(code=CLOSE_ELSEWHERE)
 
     async def run_handed_over(self, event: dict) -> None:
