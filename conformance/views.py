@@ -2,12 +2,12 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from conformance.evidence import evidence_disagreements, evidence_summary, evidence_topics
 
 
-@require_GET
+@require_safe
 def evidence(request: HttpRequest) -> HttpResponse:
     return render(
         request,

@@ -3,7 +3,7 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from lessons.answers import (
     REVIEW,
@@ -59,7 +59,7 @@ def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "400.html", {"message": message, "what": "take that answer"}, status=400)
 
 
-@require_GET
+@require_safe
 def quiz_index(request: HttpRequest) -> HttpResponse:
     learner = learner_get(request)
     scores = quiz_scores(learner=learner)
@@ -76,7 +76,7 @@ def quiz_index(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def quiz_detail(request: HttpRequest, slug: str) -> HttpResponse:
     quiz = _quiz_or_404(slug)
     learner = learner_get(request)
@@ -152,7 +152,7 @@ def _question_context(attempt: QuizAttempt, position: int, *, form=None, duplica
     }
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def quiz_question(request: HttpRequest, slug: str, number: int, position: int) -> HttpResponse:
     attempt = _attempt_or_404(request, slug, number)
     context = _question_context(attempt, position)
@@ -197,7 +197,7 @@ def quiz_question(request: HttpRequest, slug: str, number: int, position: int) -
     return render(request, template, context)
 
 
-@require_GET
+@require_safe
 def quiz_results(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     attempt = _attempt_or_404(request, slug, number)
     quiz = quiz_get(slug)
@@ -276,7 +276,7 @@ def prediction_context(request: HttpRequest, step_number: int, *, form=None, dup
     }
 
 
-@require_GET
+@require_safe
 def takeaways(request: HttpRequest) -> HttpResponse:
     learner = learner_get(request)
     return render(
@@ -294,7 +294,7 @@ def takeaways(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def reset(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "lessons/reset_confirm.html", {"nav": "progress"})
@@ -305,7 +305,7 @@ def reset(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("lessons:progress") + "?reset=1")
 
 
-@require_GET
+@require_safe
 def exercises(request: HttpRequest, key: bool = False) -> HttpResponse:
     """The teachers' exercise sheet; with ``key``, each part's model answer and marking notes."""
     figures = all_figures() if key else []

@@ -3,7 +3,7 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from lessons.answers import prediction_records, quiz_scores, review_due
 from lessons.content import get_step, get_steps, lesson_minutes
@@ -16,7 +16,7 @@ from playground.experiment_runs import experiment_stats
 from playground.views import experiment_blocks
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     learner = learner_get(request)
     return render(
@@ -33,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def step_detail(request: HttpRequest, number: int) -> HttpResponse:
     step = get_step(number)
     if step is None:
@@ -57,7 +57,7 @@ def step_detail(request: HttpRequest, number: int) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def progress_page(request: HttpRequest) -> HttpResponse:
     learner = learner_get(request)
     return render(
@@ -75,12 +75,12 @@ def progress_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def glossary(request: HttpRequest) -> HttpResponse:
     return render(request, "lessons/glossary.html", {"entries": get_glossary(), "nav": "lesson"})
 
 
-@require_GET
+@require_safe
 def objectives(request: HttpRequest) -> HttpResponse:
     return render(request, "lessons/objectives.html", {"steps": get_steps(), "nav": "lesson"})
 

@@ -4,7 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.text import text_clean
 from lessons.progress import learner_get
@@ -15,7 +15,7 @@ from playground.engine import load_scenario
 from playground.live import ExperimentSession, LiveSession, experiment_status
 
 
-@require_GET
+@require_safe
 def playground(request: HttpRequest, scenario: str = "sandbox") -> HttpResponse:
     if scenario not in scenario_names():
         raise Http404(f"There is no playground scenario called “{scenario}”.")
@@ -35,7 +35,7 @@ def playground(request: HttpRequest, scenario: str = "sandbox") -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def shared_run(request: HttpRequest, slug: str) -> HttpResponse:
     """A shared run: GET asks first (it replaces the learner's own run), POST replays it."""
     shared = runs.share_get(slug=slug)
@@ -91,7 +91,7 @@ def experiment_blocks(request: HttpRequest, experiments) -> list[dict]:
     return blocks
 
 
-@require_GET
+@require_safe
 def experiment_page(request: HttpRequest, experiment_id: str) -> HttpResponse:
     exp = _experiment_or_404(experiment_id)
     learner_get(request, create=True)
