@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import yaml
 
 from lessons.content import (
     DIAGRAMS_DIR,
@@ -205,12 +206,49 @@ KNOWN_FALSE = [
 ]
 
 
+# Fields of the quiz files that state a misconception on purpose (the belief a reveal refutes, the
+# belief behind a distractor): a false statement there is the point, not a slip.
+MISCONCEPTION_FIELDS = {"belief", "misconception"}
+
+
+def _strings(data, skip=frozenset()):
+    """Every string in a loaded YAML document, leaving out the values of the ``skip`` keys."""
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if key not in skip:
+                yield from _strings(value, skip)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _strings(value, skip)
+
+
 def _learner_texts() -> list[tuple[str, str]]:
+    """Everything a learner or teacher reads: steps, quizzes, glossary, recap, every template,
+    scenarios and experiments, and the engine's event wording."""
     texts = [(f"step {s.number}", f"{s.source}\n{s.key_insight}\n{s.try_it}") for s in STEPS]
-    texts += [(p.name, p.read_text()) for p in DIAGRAM_FILES]
+    content = ROOT / "lessons" / "content"
+    for path in sorted(content.rglob("*.yaml")):
+        loaded = yaml.safe_load(path.read_text())
+        texts.append((path.name, "\n".join(_strings(loaded, MISCONCEPTION_FIELDS))))
+    templates = sorted(ROOT.glob("templates/**/*.html"))
+    texts += [(str(p.relative_to(ROOT)), p.read_text()) for p in templates]
     engine = ROOT / "playground" / "engine"
     texts += [(p.name, p.read_text()) for p in sorted(engine.glob("*/*.toml"))]
+    texts.append(("engine/events.py", (engine / "events.py").read_text()))
     return texts
+
+
+def test_the_false_statement_check_reads_quizzes_glossary_and_templates_too():
+    names = {where for where, _ in _learner_texts()}
+    assert {"myths.yaml", "assessment.yaml", "glossary.yaml", "takeaways.yaml"} <= names
+    assert "templates/lessons/home.html" in names
+    assert "templates/lessons/diagrams/fan-out.html" in names
+    # ...but not the misconceptions the quizzes state on purpose.
+    myths = dict(_learner_texts())["myths.yaml"]
+    belief = "A message queue delivers each message once and once only."
+    assert belief not in re.sub(r"\s+", " ", myths)
 
 
 @pytest.mark.parametrize(
