@@ -347,3 +347,36 @@ def test_a_quorum_queue_without_a_dead_letter_exchange_drops_at_the_limit_and_sa
     sim.advance(5.0)
     m = sim.messages[mid]
     assert m.state == "dropped" and "no dead-letter" in m.reason
+
+
+# ---------------------------------------------------------------- a dead receiver, two ways
+
+
+@pytest.mark.parametrize(
+    ("how", "blocked", "outcome"),
+    [
+        # A crashed process on a live host: the host refuses the connection straight away.
+        ("remove_receiver", 0.0, "error"),
+        # A hung process or an unreachable host: nothing answers until the caller's timeout.
+        ("kill_receiver", 2.0, "timeout"),
+    ],
+)
+def test_a_dead_receiver_fails_a_sync_call_at_once_when_refused_and_after_the_timeout_when_silent(
+    how, blocked, outcome
+):
+    """Issue 11, item 6. A connection to a port nobody listens on is answered with a reset at once
+    (RFC 9293, "Reset Generation": the caller sees ECONNREFUSED); a process that hangs, or a host
+    that is gone, answers nothing, so the caller learns only when its own timeout runs out. Step 2,
+    its experiment and the sync-blocks scenario teach both; the playground must do both."""
+    sim = Simulation.from_scenario("sync-blocks", seed=1, event_log_limit=None)
+    sim.apply({"action": "set_sync", "rate": 0, "timeout": 2})
+    sim.apply({"action": how, "receiver": "r1"})
+    sim.apply({"action": "call"})
+    sim.advance(5.0)
+    assert sim.sync.counts[outcome] == 1 and sim.sync.counts["ok"] == 0
+    assert sim.sync.blocked_time == pytest.approx(blocked)
+    assert [e["kind"] for e in events(sim) if e["kind"].startswith("call_")] == [
+        "call_started",
+        f"call_{outcome}",
+    ]
+    ok(sim)
