@@ -19,6 +19,7 @@ from lessons.content import (
     reading_minutes,
     render_markdown,
 )
+from lessons.quizzes import get_assessment, get_predictions, get_quizzes
 from playground.catalog import scenario_names
 from playground.engine import load_scenario
 
@@ -136,6 +137,50 @@ def test_the_fan_out_subscribers_are_the_same_in_scenario_step_text_and_diagram(
     root = ET.fromstring((DIAGRAMS_DIR / "fan-out.html").read_text())
     drawn = {el.get("data-subscriber") for el in root.iter() if el.get("data-subscriber")}
     assert drawn == subscribers
+
+
+# The ideas issue 11 found missing: where each is taught (step, section heading), the diagrams in
+# that section, the scenario it points to ([[try: ...]], "coming soon" until the engine ships it;
+# None where no simulation is planned), and the quiz items that ask about it.
+NEW_TOPICS = [
+    ("dual write and outbox", 8, "Saving and publishing", ["dual-write-outbox"], "outbox",
+     ["save-then-publish-crash", "dual-write", "outbox-relay-crash"]),
+    ("queues versus logs", 5, "Queues and logs", ["queue-vs-log"], "per-key-ordering",
+     ["log-keeps-read-records", "log-deletes-on-commit"]),
+    ("backpressure", 4, "When the backlog never shrinks", ["backlog-growth", "overload-choices"],
+     "backpressure", ["overload-backpressure", "littles-law-backlog", "littles-law-wait"]),
+    ("delivery guarantees", 7, "Delivery guarantees, named", ["delivery-guarantees"],
+     "crash-before-ack", ["queue-exactly-once", "republish-duplicates", "ack-before-work"]),
+    ("sagas", 7, "When not to go async", ["saga"], None, ["saga-isolation"]),
+    ("202 Accepted", 3, "Accepted now, finished later", ["accepted-status"], "async-moves-on",
+     ["accepted-status"]),
+]  # fmt: skip
+
+
+def _section(step, heading: str) -> str:
+    parts = re.split(r"^## ", step.source, flags=re.M)
+    (section,) = [part for part in parts if part.startswith(heading)]
+    return section
+
+
+@pytest.mark.parametrize(
+    ("topic", "number", "heading", "diagrams", "scenario", "questions"),
+    NEW_TOPICS,
+    ids=[topic[0] for topic in NEW_TOPICS],
+)
+def test_each_new_idea_has_its_section_diagram_playground_link_and_quiz_items(
+    topic, number, heading, diagrams, scenario, questions
+):
+    section = _section(STEPS[number - 1], heading)
+    for diagram in diagrams:
+        assert f"[[diagram: {diagram}]]" in section, f"{topic}: no {diagram} diagram"
+    if scenario:
+        assert f"[[try: {scenario} |" in section, f"{topic}: no link to {scenario}"
+    asked = {q.id: q for quiz in get_quizzes().values() for q in quiz.questions}
+    asked |= {q.id: q for q in get_predictions().values()}
+    asked |= {q.id: q for q in get_assessment().questions}
+    for qid in questions:
+        assert qid in asked and asked[qid].step == number, f"{topic}: {qid} asks about it"
 
 
 def test_step_five_keeps_its_promise_to_explain_replayable_logs():
