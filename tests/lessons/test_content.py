@@ -183,6 +183,15 @@ def test_each_new_idea_has_its_section_diagram_playground_link_and_quiz_items(
         assert qid in asked and asked[qid].step == number, f"{topic}: {qid} asks about it"
 
 
+def test_the_last_step_names_each_quiz_by_its_title_and_links_it():
+    """The myth-busters became "Fact or myth?" (issue 11): the lesson calls the quizzes what
+    their pages call them."""
+    step9 = STEPS[8].source
+    for quiz in [*get_quizzes().values(), get_assessment()]:
+        assert f"[{quiz.title}](/quizzes/{quiz.slug}/)" in step9, quiz.title
+    assert "myth-busters" not in step9.lower()
+
+
 def test_step_five_keeps_its_promise_to_explain_replayable_logs():
     step5 = STEPS[4].source.lower()
     for idea in ("retention", "offset", "consumer group", "replay", "partition"):
