@@ -52,6 +52,7 @@ class Fragment:
 
 FRAGMENTS = (
     Fragment("clock", "playground/_clock.html"),
+    Fragment("playctl", "playground/_playctl.html"),
     Fragment("sender", "playground/_sender.html"),
     Fragment("sync", "playground/_sync.html"),
     Fragment("queues", "playground/_queues.html"),
@@ -143,6 +144,9 @@ class LiveSession:
                 "speed": f"{view['speed']:g}",
                 "profile": view["profile"],
             },
+            # Play/Pause changes only with the clock's state, not with its time: not re-sent
+            # every tick, so it never moves under the learner's pointer.
+            "playctl": {"paused": view["paused"], "watch": self.info["watch"]},
             "sender": {
                 "rate": f"{view['sender']['rate']:g}",
                 # Async sending makes sense only where a message can reach a queue: one is

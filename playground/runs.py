@@ -15,6 +15,16 @@ def new_seed() -> int:
     return secrets.randbelow(2**31)
 
 
+def fresh_run(scenario: str, seed: int) -> Simulation:
+    """A new run of the scenario, paused: the learner reads what to watch, then presses Play.
+
+    The pause is the engine's own logged command, so a share replays it too.
+    """
+    sim = Simulation.from_scenario(scenario, seed=seed)
+    sim.apply({"action": "pause"})
+    return sim
+
+
 def run_holder(*, learner_id, scenario: str) -> str:
     """The channel of the socket running this run live ("" if none, or no run yet)."""
     row = PlaygroundRun.objects.filter(learner_id=learner_id, scenario=scenario)
@@ -36,7 +46,7 @@ def run_load(*, learner_id, scenario: str, holder: str = "") -> Simulation:
             if holder:
                 PlaygroundRun.objects.filter(pk=row.pk).update(live_channel=holder)
             return sim
-    sim = Simulation.from_scenario(scenario, seed=new_seed())
+    sim = fresh_run(scenario, new_seed())
     run_save(learner_id=learner_id, scenario=scenario, sim=sim, holder=holder)
     return sim
 
@@ -70,7 +80,7 @@ def run_save(
 
 def run_reset(*, learner_id, scenario: str, seed: int | None = None) -> Simulation:
     """Start the scenario again from the beginning, with a new seed unless one is given."""
-    sim = Simulation.from_scenario(scenario, seed=new_seed() if seed is None else seed)
+    sim = fresh_run(scenario, new_seed() if seed is None else seed)
     run_save(learner_id=learner_id, scenario=scenario, sim=sim)
     return sim
 

@@ -63,6 +63,7 @@ class Scenario:
     description: str
     profile: str
     suggested_actions: tuple
+    watch: str = ""  # one line: what to watch once Play is pressed (a run starts paused)
     rate: float = 0.0
     knobs: dict = field(default_factory=dict)
     queues: tuple = ()
@@ -80,6 +81,7 @@ class Scenario:
             "description": self.description,
             "profile": p.to_dict(),
             "suggested_actions": list(self.suggested_actions),
+            "watch": self.watch,
             "goal": self.goal.get("description") if self.goal else None,
         }
 
@@ -114,8 +116,8 @@ def _checked(values, rules, where):
 def parse_scenario(name, data):
     """Validate raw TOML data for scenario ``name``; returns a :class:`Scenario`."""
     where = f"scenario {name!r}"
-    known = {"title", "description", "profile", "suggested_actions", "rate", "knobs", "queues",
-             "receivers", "sync", "start", "goal"}  # fmt: skip
+    known = {"title", "description", "watch", "profile", "suggested_actions", "rate", "knobs",
+             "queues", "receivers", "sync", "start", "goal"}  # fmt: skip
     extra = set(data) - known
     if extra:
         raise ScenarioError(f"{where}: unknown keys {sorted(extra)}")
@@ -134,6 +136,9 @@ def parse_scenario(name, data):
         raise ScenarioError(f"{where}: 'suggested_actions' must be a non-empty list of short texts")
     if any(len(a) > 160 for a in actions):
         raise ScenarioError(f"{where}: suggested actions must be short (160 characters at most)")
+    watch = data.get("watch", "")
+    if not isinstance(watch, str) or len(watch) > 160 or "\n" in watch:
+        raise ScenarioError(f"{where}: 'watch' must be one line of at most 160 characters")
     try:
         rate = RATE.check("rate", data.get("rate", 0.0))
     except CommandError as e:
@@ -194,6 +199,7 @@ def parse_scenario(name, data):
         description=data["description"].strip(),
         profile=profile,
         suggested_actions=tuple(actions),
+        watch=watch.strip(),
         rate=rate,
         knobs=knobs,
         queues=queues,

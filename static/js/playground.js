@@ -24,10 +24,14 @@
   document.addEventListener("htmx:wsConnecting", function () {
     setConn("connecting", "Connecting to the simulation…");
   });
+  // "Live" once the run itself has arrived (the first message after the socket opens), not
+  // when the socket opens: until then the page shows what the HTTP response had.
+  var synced = false;
   document.addEventListener("htmx:wsOpen", function () {
     epoch += 1;
     open = true;
-    setConn("open", "Live: connected to the simulation");
+    synced = false;
+    setConn("connecting", "Connected: loading your run…");
   });
   var elsewhere = false;
   var ELSEWHERE = "This run is now live in another tab. Use “Continue here” (or reload) to run it in this one.";
@@ -117,6 +121,10 @@
     });
   });
   document.addEventListener("htmx:wsAfterMessage", function () {
+    if (open && !synced) {
+      synced = true;
+      setConn("open", "Live: connected to the simulation");
+    }
     openDetails.forEach(function (id) {
       var d = document.getElementById(id);
       if (d) d.open = true;

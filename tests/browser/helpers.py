@@ -8,10 +8,11 @@ _axe = Axe()
 
 def tab_to(page: Page, target: Locator, max_presses: int = 80) -> None:
     """Press Tab until ``target`` has keyboard focus, as a keyboard-only learner would."""
-    handle = target.element_handle()
+    # The locator is resolved again after each press: a live update may have replaced the
+    # element (same id, new node) while the keys were pressed.
     for _ in range(max_presses):
         page.keyboard.press("Tab")
-        if page.evaluate("(el) => document.activeElement === el", handle):
+        if target.evaluate("(el) => document.activeElement === el"):
             return
     raise AssertionError(f"could not reach {target} with the Tab key")
 

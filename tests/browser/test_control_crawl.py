@@ -155,11 +155,14 @@ PREPARE = """
 # After an operation: wait for the server's answer (a notice, or a change of what is shown),
 # then say what it was.
 ANSWERED = """
-(before) => {
+([before, clocked]) => {
   if (!window.__messages.length) return false;  // nothing can have changed yet
   const noticed = window.__messages.some((m) => m.includes('id="pg-notice"'));
   const now = window.__snapshot();
   if (!noticed && now === before) return false;
+  // With the clock running every tick changes the page: only the command's own reply (it
+  // carries a notice) says it was handled.
+  if (clocked && !noticed) return false;
   return {refused: window.__messages.some((m) => m.includes('notice-error')),
           changed: now !== before,
           notice: document.getElementById('pg-notice').textContent.trim()};
@@ -202,15 +205,15 @@ class Crawl:
             yield
 
     def _press(self, action: str):
-        """Press the button of the form that sends ``action`` (pause, resume)."""
+        """Press the button of the form that sends ``action`` (pause, resume): the one Play/
+        Pause button shows the form of whichever the clock's state offers."""
         yield from self._paced()
+        want = "Paused" if action == "pause" else "Running"
+        selector = f'#pg-root form[ws-send]:has(input[name=action][value="{action}"]) button'
         try:
-            self.page.locator(
-                f'#pg-root form[ws-send]:has(input[name=action][value="{action}"]) button'
-            ).click(timeout=ACTION_TIMEOUT)
+            self.page.locator(selector).click(timeout=ACTION_TIMEOUT)
         except PlaywrightError as exc:
             self.failures.append(f"{action}: could not be operated: {exc.message[:300]}")
-        want = "Paused" if action == "pause" else "Running"
         yield from self._until(
             "(want) => document.getElementById('pg-clock').textContent.includes(want)",
             want,
@@ -235,7 +238,8 @@ class Crawl:
         except PlaywrightError as exc:
             self.failures.append(f"{op['label']}: could not be operated: {exc.message[:300]}")
             return
-        answer = yield from self._until(ANSWERED, before, op["label"])
+        clocked = op["action"] in ("pause", "resume")
+        answer = yield from self._until(ANSWERED, [before, clocked], op["label"])
         if answer is None:
             return
         if answer["refused"]:

@@ -3,7 +3,9 @@
 Every journey waits for the WebSocket to be live (``#pg-conn[data-state=open]``), then drives
 the controls with Tab and Enter as a keyboard-only learner would, and reads what the page shows:
 counters, the sync lane, the queues, the dead-letter queue, the life story and the notices.
-Simulated time runs at 4x (or is paused and stepped) so the journeys are quick and repeatable.
+A run opens paused, as a learner finds it: journeys that need the clock press Play, as the
+learner would. Simulated time runs at 4x (or stays paused and is stepped) so the journeys are
+quick and repeatable.
 """
 
 from __future__ import annotations
@@ -43,17 +45,24 @@ def type_and_submit(page: Page, selector: str, text: str) -> None:
     page.keyboard.press("Enter")
 
 
-def set_speed_4x(page: Page) -> None:
+def play_at_4x(page: Page) -> None:
+    """Set the speed to 4x while paused, then press Play."""
     tab_to(page, page.locator("#speed"), max_presses=MAX_TABS)
     page.keyboard.press("4")  # type-ahead picks the "4×" option of the closed select
     expect(page.locator("#speed")).to_have_value("4")
     press(page, "#btn-speed")
+    expect(page.locator("#pg-clock")).to_contain_text("Play runs at 4×")
+    press(page, "#btn-play")
     expect(page.locator("#pg-clock")).to_contain_text("Running at 4×")
+    expect(page.locator("#btn-play")).to_have_text(re.compile(r"Pause"))
+    expect(page.locator("#btn-play")).to_be_focused()  # focus survives the Play/Pause flip
 
 
-def pause(page: Page) -> None:
-    press(page, "#btn-pause")
+def opens_paused(page: Page) -> None:
+    """A run opens paused, saying what to watch and offering Play."""
     expect(page.locator("#pg-clock")).to_contain_text("Paused")
+    expect(page.locator("#btn-play")).to_have_text(re.compile(r"Play"))
+    expect(page.locator("#pg-watch")).to_contain_text("Watch this")
 
 
 def step(page: Page) -> None:
@@ -114,7 +123,8 @@ def card_ids(page: Page, scope: str) -> list[str]:
 
 def test_receiver_down_sync_caller_fails_while_async_queue_grows_then_drains(page: Page):
     open_live(page, "/playground/phone-vs-letter/")
-    set_speed_4x(page)
+    opens_paused(page)
+    play_at_4x(page)
     type_and_submit(page, "#rate", "0")  # no steady sender: the burst is the only traffic
     expect(page.locator("#pg-sender")).to_contain_text("now 0)")
 
@@ -156,7 +166,8 @@ def test_receiver_down_sync_caller_fails_while_async_queue_grows_then_drains(pag
 
 def test_poison_message_retries_lands_in_dead_letters_and_can_be_redriven(page: Page):
     open_live(page, "/playground/poison-message/")
-    set_speed_4x(page)
+    opens_paused(page)
+    play_at_4x(page)
     type_and_submit(page, "#rate", "0")  # only the poison message: a calm queue to tab through
     expect(page.locator("#pg-sender")).to_contain_text("now 0)")
 
@@ -189,7 +200,7 @@ def test_poison_message_retries_lands_in_dead_letters_and_can_be_redriven(page: 
 
 def test_reload_and_server_restart_resume_the_same_paused_run(page: Page, daphne_server):
     open_live(page, "/playground/sandbox/")
-    pause(page)
+    opens_paused(page)
     type_and_submit(page, "#burst-n", "7")
     expect(counter(page, "Sent")).to_have_text("7")
     step(page)
@@ -217,7 +228,7 @@ def test_share_link_replays_the_same_run_for_another_learner(
     page: Page, browser: Browser, base_url: str
 ):
     open_live(page, "/playground/sandbox/")
-    pause(page)
+    opens_paused(page)
     type_and_submit(page, "#burst-n", "6")
     expect(counter(page, "Sent")).to_have_text("6")
     step(page)
@@ -260,7 +271,7 @@ def test_share_link_replays_the_same_run_for_another_learner(
 
 def test_out_of_range_burst_shows_a_specific_error_and_changes_nothing(page: Page):
     open_live(page, "/playground/sandbox/")
-    pause(page)
+    opens_paused(page)
     sent = counter(page, "Sent").inner_text()
     # The browser's own min/max check would stop the form; remove it to reach the server.
     page.evaluate(
@@ -283,7 +294,7 @@ def test_out_of_range_burst_shows_a_specific_error_and_changes_nothing(page: Pag
 def test_message_text_is_shown_escaped_in_its_life_story(page: Page):
     payload = "<script>window.__pwned=1</script>"
     open_live(page, "/playground/sandbox/")
-    pause(page)
+    opens_paused(page)
     type_and_submit(page, "#burst-n", "2")  # r1 and r2 each hold one: the next one waits
     expect(counter(page, "Sent")).to_have_text("2")
     type_and_submit(page, "#publish-text", payload)
@@ -352,7 +363,7 @@ def test_a_half_typed_receiver_setting_survives_a_live_update(page: Page):
     """Typing into r1's settings, then killing r2 (which re-renders every receiver's
     controls), keeps what was typed; applying it then changes r1."""
     open_live(page, "/playground/")
-    pause(page)
+    opens_paused(page)
     press(page, "#settings-r1 summary")  # opens r1's settings
     tab_to(page, page.locator("#fr-r1"), max_presses=MAX_TABS)
     page.keyboard.press("Control+A")
@@ -368,7 +379,7 @@ def test_a_half_typed_receiver_setting_survives_a_live_update(page: Page):
 
 def test_opening_the_run_in_a_second_tab_hands_it_over_without_losing_anything(page: Page):
     open_live(page, "/playground/")
-    pause(page)
+    opens_paused(page)
     type_and_submit(page, "#burst-n", "4")
     expect(counter(page, "In the system now")).to_have_text("4")
 
@@ -392,7 +403,7 @@ def test_opening_the_run_in_a_second_tab_hands_it_over_without_losing_anything(p
 
 def test_fan_out_with_every_queue_unsubscribed_drops_the_event_as_unroutable(page: Page):
     open_live(page, "/playground/fan-out/")
-    pause(page)
+    opens_paused(page)
     for name in ("email", "billing", "shipping"):
         press(page, f"#btn-bind-{name}")
         expect(page.locator(f"#btn-bind-{name}")).to_have_text(f"Subscribe “{name}” again")

@@ -41,10 +41,14 @@ def follow_try_it_link(page: Page, number: int) -> str:
 
 
 def expect_clock_moves(page: Page) -> None:
-    """Live over the WebSocket: the simulated clock moves on as updates arrive."""
+    """Live over the WebSocket: the run opens paused; once the learner presses Play the
+    simulated clock moves on as updates arrive."""
     clock = page.locator("#pg-clock .clock-time strong")
     expect(clock).to_have_text(re.compile(r"^\d+\.\d s$"))
     first = clock.inner_text()
+    expect(page.locator("#pg-conn")).to_have_attribute("data-state", "open", timeout=LIVE_TIMEOUT)
+    expect(page.locator("#pg-clock")).to_contain_text("Paused")
+    page.locator("#btn-play").click()
     expect(clock).not_to_have_text(first, timeout=LIVE_TIMEOUT)
 
 

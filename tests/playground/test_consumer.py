@@ -249,9 +249,13 @@ async def test_one_learner_never_sees_another_learners_run():
     await comm_b.disconnect()
 
 
-async def test_the_clock_runs_and_sends_updates_when_not_paused():
+async def test_a_run_opens_paused_and_the_clock_runs_once_play_is_pressed():
     comm, connected, _ = await _connect()
-    await comm.receive_from(timeout=5)
+    first = await comm.receive_from(timeout=5)
+    assert "Paused" in first and 'id="btn-play"' in first and "Watch this" in first
+    assert await comm.receive_nothing(timeout=0.5)  # paused: no clock updates
+    await comm.send_to(text_data=json.dumps({"action": "resume"}))  # the learner presses Play
+    assert "Running at" in await comm.receive_from(timeout=2)
     await comm.send_to(text_data=json.dumps({"action": "burst", "n": "3"}))
     update = await comm.receive_from(timeout=2)
     update = await comm.receive_from(timeout=2)

@@ -47,7 +47,7 @@ def test_scenarios_with_queues_to_reach_offer_the_sender(client, scenario):
 
 def test_the_paused_clock_still_says_the_speed_it_will_run_at():
     # Set speed while paused used to change nothing on the page, so it seemed to need a
-    # second click (after Resume).
+    # second click (after Play).
     context = {"time": "3.0", "paused": True, "speed": "2", "profile": PROFILES["teaching"]}
     text = re.sub(r"<[^>]+>|\s+", " ", render_to_string("playground/_clock.html", context))
-    assert re.search(r"Paused\s+Resume runs at 2×", text)
+    assert re.search(r"Paused\s+Play runs at 2×", text)

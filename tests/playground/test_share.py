@@ -62,3 +62,14 @@ def test_a_share_without_a_stored_state_is_replayed():
     Client().post(f"/playground/share/{slug}/")
     replayed = Simulation.from_dict(PlaygroundRun.objects.get().state)
     assert replayed.events_since(0) == original.events_since(0)
+
+
+def test_a_new_run_opens_paused_and_its_share_replays_the_pause():
+    """A learner reads "Watch this" before anything happens; the pause is a logged command,
+    so replaying a share of a run that was never played gives the same paused run."""
+    sim = runs.fresh_run("poison-message", 3)
+    assert sim.paused and sim.command_log == [[0.0, {"action": "pause"}]]
+    sim.tick(5.0)
+    assert sim.now == 0.0 and sim.counters["dead_lettered"] == 0
+    replayed = Simulation.replay("poison-message", 3, sim.command_log)
+    assert replayed.paused and replayed.to_dict() == sim.to_dict()

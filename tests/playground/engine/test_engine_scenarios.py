@@ -23,6 +23,8 @@ def test_every_lesson_scenario_has_a_file():
 def test_scenario_file_is_valid_and_runs_keeping_every_invariant(name):
     scenario = load_scenario(name)
     assert scenario.title and scenario.description and scenario.suggested_actions
+    # A run opens paused: its one-line caption says what to watch once Play is pressed.
+    assert scenario.watch.startswith("Watch") and len(scenario.watch) <= 160
     assert scenario.profile in PROFILES
     summary = scenario.summary()
     assert summary["profile"]["label"] and summary["profile"]["source"]
@@ -58,6 +60,8 @@ BASE = {"title": "T", "description": "D", "suggested_actions": ["try"]}
         ({"goal": {"min_acked": 3}}, "description"),
         ({"goal": {"description": "x", "min_happiness": 3}}, "goal conditions"),
         ({"colour": "red"}, "unknown keys"),
+        ({"watch": "two\nlines"}, "watch"),
+        ({"watch": "x" * 161}, "watch"),
     ],
 )
 def test_malformed_scenario_data_is_refused_with_a_reason(extra, words):
