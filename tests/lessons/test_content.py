@@ -183,6 +183,22 @@ def test_each_new_idea_has_its_section_diagram_playground_link_and_quiz_items(
         assert qid in asked and asked[qid].step == number, f"{topic}: {qid} asks about it"
 
 
+def test_step_fours_arithmetic_on_the_slow_receiver_scenario_matches_the_scenario_file():
+    """Step 4 works out capacity and headroom on the playground's slow-receiver scenario: two
+    messages a second in, about a second of work each. If the file changes, the sums must too."""
+    scenario = load_scenario("slow-receiver")
+    (receiver,) = scenario.receivers
+    arrivals, capacity_each = scenario.rate, 1 / receiver["mean_time"]
+    assert (arrivals, capacity_each) == (2.0, 1.0)
+    text = re.sub(r"\s+", " ", _section(STEPS[3], "When the backlog never shrinks"))
+    assert "slow-receiver scenario publishes two messages a second" in text
+    assert "a receiver that needs about a second each" in text
+    assert "the queue gains roughly one message a second" in text  # 2 - 1
+    assert "capacity to two a second, equal to the arrivals" in text  # 2 x 1 = 2
+    assert "A third receiver gives a margin of one message a second" in text  # 3 - 2
+    assert "a backlog of 30 drains in about half a minute" in text  # 30 / 1 s
+
+
 def test_the_last_step_names_each_quiz_by_its_title_and_links_it():
     """The myth-busters became "Fact or myth?" (issue 11): the lesson calls the quizzes what
     their pages call them."""
