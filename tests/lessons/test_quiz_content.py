@@ -115,3 +115,17 @@ def test_statements_name_the_broker_version_where_its_behaviour_changed():
                 "delivery-count", "delivery count"
             ):
                 assert "4.3" in " ".join(texts), f"{question.id}: name the RabbitMQ version"
+
+
+def test_littles_law_is_only_applied_to_a_queue_that_keeps_up():
+    """L = lambda x W holds for a stable system (Little, 1961); step 4 says so, and says that an
+    overloaded queue has no steady state. A quiz must not call the overload sum Little's law."""
+    named = 0
+    for question in ALL_QUESTIONS:
+        text = " ".join(
+            [question.prompt, question.explanation, question.reality, question.why_it_matters]
+        ).lower()
+        if "little's law" in text:
+            named += 1
+            assert "keeps up" in text, f"{question.id}: say that Little's law needs a stable queue"
+    assert named, "the assessment asks for Little's law at least once"
