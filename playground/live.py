@@ -117,6 +117,7 @@ class LiveSession:
                 **q,
                 "ready": [P.card(c) for c in q["ready"]],
                 "delayed": [P.card(c) for c in q["delayed"]],
+                "load": P.load_context(q["load"]) if self.info["load_readouts"] else None,
             }
             for q in view["queues"]
         ]

@@ -45,6 +45,54 @@ def seconds(value: float | None) -> str:
     return f"{value:.0f} s"
 
 
+def _rate(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}/s"
+
+
+def load_context(load: dict) -> dict:
+    """A queue's load readouts (engine/load.py) as the words and numbers a learner reads."""
+    growth = load["growth"]
+    if load["drain_time"] == 0.0:
+        drain = "empty"
+    elif load["drain_time"] is not None:
+        drain = f"drains in about {seconds(load['drain_time'])} at these rates"
+    elif growth is not None and growth > 0.05:
+        drain = f"never drains at these rates: grows by {_rate(growth)}"
+    elif growth is None:
+        drain = "–"
+    else:
+        drain = "keeping up"
+    little = None
+    if load["little_l"] is not None and load["average_in_system"] is not None:
+        little = {
+            "lam": _rate(load["departure_rate"]),
+            "w": seconds(load["sojourn"]),
+            "lw": f"{load['little_l']:.1f}",
+            "l": f"{load['average_in_system']:.1f}",
+            # Little's law holds for a system in a steady state; a growing one is not.
+            "steady": growth is not None and abs(growth) <= 0.2,
+        }
+    limit = "no limit"
+    if load["max_length"]:
+        limit = f"max length {load['max_length']}, {load['overflow']}"
+    return {
+        "window": f"{load['window']:.0f}",
+        "limit": limit,
+        "arrival": _rate(load["arrival_rate"]),
+        "accepted": _rate(load["accepted_rate"]),
+        "throughput": _rate(load["throughput"]),
+        "oldest": seconds(load["oldest_age"]) if load["oldest_age"] is not None else "none waiting",
+        "in_system": load["in_system"],
+        "predicted_wait": seconds(load["predicted_wait"]),
+        "drain": drain,
+        "refused": load["refused"],
+        "refused_rate": _rate(load["refused_rate"]),
+        "shed": load["shed"],
+        "shed_rate": _rate(load["shed_rate"]),
+        "little": little,
+    }
+
+
 def percent(value: float | None) -> int:
     return 0 if value is None else max(0, min(100, round(value * 100)))
 
@@ -88,6 +136,10 @@ EVENT_TEXT = {
     "dead_lettered": _dead_lettered,
     "lost": lambda e: f"{_msg(e)} lost{_why(e)}",
     "redriven": lambda e: f"{_msg(e)} redriven from the dead-letter queue{_why(e, ' — ')}",
+    "publish_backoff": lambda e: (
+        f"{_msg(e)} refused (“full, retry later”): the sender backs off{_why(e, '; ')}"
+    ),
+    "publish_gave_up": lambda e: f"The sender gave up on {_msg(e).lower()}{_why(e)}",
     "ack_rejected": lambda e: (
         f"Acknowledgement of {_msg(e).lower() or 'a message'} rejected{_why(e)}"
     ),

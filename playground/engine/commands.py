@@ -153,12 +153,16 @@ SetReceiver = _command(
 )
 
 
-def _knob_command(name, action, doc, required=()):
-    """A command that sets the knobs of ``spec.KNOBS`` whose ``command`` is ``action``."""
+def _knob_command(name, action, doc, required=(), extra=None):
+    """A command that sets the knobs of ``spec.KNOBS`` whose ``command`` is ``action``
+    (``extra``: more optional fields, name -> rule)."""
     knobs = knobs_of(action)
     fields_ = [(k.command_field, object) for k in knobs if k.command_field in required]
     fields_ += [(k.command_field, object, None) for k in knobs if k.command_field not in required]
     rules = {k.command_field: k.field_rule for k in knobs}
+    for key, rule in (extra or {}).items():
+        fields_.append((key, object, None))
+        rules[key] = rule
     return _command(name, action, doc, fields_, rules, required)
 
 
@@ -181,8 +185,16 @@ SetDetectionDelay = _knob_command(
 SetMaxLength = _knob_command(
     "SetMaxLength",
     "set_max_length",
-    "Limit how many ready messages a queue keeps (0 = no limit) and what happens when full.",
+    "Limit how many ready messages a queue keeps (0 = no limit) and what happens when full: "
+    "for every queue, or (``queue``) for that queue alone, like its x-max-length argument.",
     required=("max_length",),
+    extra={"queue": NAME},
+)
+SetPublisher = _knob_command(
+    "SetPublisher",
+    "set_publisher",
+    "What the sender does when the broker refuses a publish: retry (how often, how long "
+    "it backs off first) or give up.",
 )
 
 
@@ -296,6 +308,7 @@ COMMANDS = {
         SetVisibilityTimeout,
         SetDetectionDelay,
         SetMaxLength,
+        SetPublisher,
         SetProfile,
         Redrive,
         Settle,
@@ -342,6 +355,8 @@ def parse_command(data) -> Command:
         raise CommandError("'redrive' needs either 'message_id' or 'all': true (not both)")
     if cls is SetReceiver and len(values) < 2:
         raise CommandError("'set_receiver' needs at least one setting to change")
+    if cls is SetPublisher and not values:
+        raise CommandError("'set_publisher' needs 'retries' or 'backoff'")
     if cls is SetVisibilityTimeout and not values:
         raise CommandError("'set_visibility_timeout' needs 'seconds' or 'enabled'")
     return cls(**values)

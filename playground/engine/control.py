@@ -213,7 +213,23 @@ class CommandsMixin:
     _cmd_set_retry_policy = _cmd_knobs
     _cmd_set_visibility_timeout = _cmd_knobs
     _cmd_set_detection_delay = _cmd_knobs
-    _cmd_set_max_length = _cmd_knobs
+    _cmd_set_publisher = _cmd_knobs
+
+    def _cmd_set_max_length(self, cmd):
+        """For every queue (the broker-wide knob; queues' own limits give way to it), or with
+        ``queue`` for that queue alone (its x-max-length / x-overflow arguments)."""
+        if cmd.queue is None:
+            for q in self.queues.values():
+                q.max_length = q.overflow = None
+            result = self._cmd_knobs(cmd)
+            self._enforce_max_length()
+            return result
+        q = self._queue(cmd.queue)
+        q.max_length = cmd.max_length
+        if cmd.overflow is not None:
+            q.overflow = cmd.overflow
+        self._enforce_max_length()
+        return None
 
     def _change_knobs(self, changes, *, profile=None):
         """Set knobs, then carry out what the change means for messages already under way
@@ -234,11 +250,10 @@ class CommandsMixin:
 
     def _enforce_max_length(self):
         """A new drop-head limit applies at once: the oldest ready messages over it go."""
-        k = self.knobs
-        if k.max_length and k.overflow == "drop-head":
-            for q in self.queues.values():
-                if len(q.ready) > k.max_length:
-                    self._overflow(q)
+        for q in self.queues.values():
+            max_length, overflow = self._limit(q)
+            if max_length and overflow == "drop-head" and len(q.ready) > max_length:
+                self._overflow(q)
 
     def _cmd_set_profile(self, cmd):
         p = PROFILES[cmd.profile]
@@ -291,8 +306,8 @@ class CommandsMixin:
             self._log("redriven", mid, None, m.deliveries, f"as new message {new.id}")
             self._log("published", new.id, None, 0, f"redrive of message {mid}")
             q.ready.append(new.id)
-            k = self.knobs
-            if k.max_length and len(q.ready) > k.max_length and k.overflow == "drop-head":
+            max_length, overflow = self._limit(q)
+            if max_length and len(q.ready) > max_length and overflow == "drop-head":
                 self._overflow(q)
             return new.id
         m.deliveries = 0

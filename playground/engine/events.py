@@ -68,6 +68,8 @@ EVENT_KINDS = {
         EventKind("lost", ("dead",), "message", notable=True, leaves=(_LOST,)),
         EventKind("redriven", ("messages",), "message", notable=True, leaves=(_READY, _DROPPED)),
         EventKind("ack_rejected", ("failures",), "message"),
+        EventKind("publish_backoff", ("failures",), "message", notable=True, leaves=(_REFUSED,)),
+        EventKind("publish_gave_up", ("dead",), "message", notable=True, leaves=(_REFUSED,)),
         EventKind("duplicate_effect", ("failures",), "message", notable=True),
         EventKind("duplicate_skipped", ("failures",), "message"),
         # Receivers.

@@ -304,6 +304,32 @@ def _m_acked(sim):
     return n, f"{_plural(n, 'message')} processed", details
 
 
+def _m_oldest_age(sim, queue=None):
+    from .load import queue_load
+
+    q = _queue(sim, queue)
+    r = queue_load(sim, q)
+    seconds = round(r["oldest_age"] or 0.0)
+
+    def num(x, unit=""):
+        return "unknown" if x is None else f"{x:.3g}{unit}"
+
+    details = {
+        "seconds": seconds,
+        "queue": q.name,
+        "waiting": len(q.ready),
+        "in_system": r["in_system"],
+        "arrival_rate": num(r["accepted_rate"]),
+        "throughput": num(r["throughput"]),
+        "predicted_wait": num(r["predicted_wait"], " s"),
+        "growth": num(r["growth"]),
+        "shed": q.shed,
+        "refused": q.refused,
+        "time": f"{sim.now:g}",
+    }
+    return seconds, f"the oldest message had waited {seconds} s", details
+
+
 @dataclass(frozen=True)
 class Measure:
     """How an answer is read: ``fn(sim, **params) -> (value, display, details)``."""
@@ -349,6 +375,11 @@ MEASURES = {
                 _keys("order", "out_of_order", "acked", "receivers_text")),
         Measure("duplicates", "number", "duplicate effects", _m_duplicates,
                 _keys("duplicates", "skipped", "crashes", "redelivered", "acked", "effects")),
+        Measure("oldest_age", "number", "seconds the oldest ready message has waited",
+                _m_oldest_age,
+                _keys("seconds", "queue", "waiting", "in_system", "arrival_rate", "throughput",
+                      "predicted_wait", "growth", "shed", "refused"),
+                {"queue": str}),
         Measure("acked", "number", "messages processed (acked)", _m_acked,
                 _keys("acked", "published", "poison_deliveries", "dead_lettered", "limit",
                       "seconds")),

@@ -22,6 +22,7 @@ from .model import (
 # Heap entry kinds (simulation.EV_*); repeated here so the checks stay independent of it.
 _EV_DETECT = 3
 _EV_VISIBILITY = 4
+_EV_PUBLISH_RETRY = 8
 _GENERATED_ID = re.compile(r"^r(\d+)$")
 
 
@@ -122,6 +123,16 @@ def check_invariants(sim):
         numbered = _GENERATED_ID.match(rid)
         if numbered and int(numbered.group(1)) >= sim.next_receiver:
             add(f"receiver id {rid} could be handed out again (next is r{sim.next_receiver})")
+
+    # The sender's retries of refused publishes: each one it holds is scheduled.
+    retries = sum(1 for e in sim.heap if e[2] == _EV_PUBLISH_RETRY)
+    if retries != sim.publish_waiting:
+        add(f"the sender holds {sim.publish_waiting} refused copies but {retries} retries are due")
+    # 8. A drop-head length limit (the queue's own or the broker's) bounds ready messages.
+    for q in sim.queues.values():
+        max_length, overflow = sim._limit(q)
+        if max_length and overflow == "drop-head" and len(q.ready) > max_length:
+            add(f"queue {q.name} holds {len(q.ready)} ready messages over its max length")
 
     # Sync lane.
     s = sim.sync

@@ -32,6 +32,14 @@ MAX_VISIBILITY_TIMEOUT = 3600.0
 MAX_DETECTION_DELAY = 300.0
 MAX_QUEUE_LENGTH = 10_000
 
+# The sender's side of backpressure (reject-publish: "503, retry later")
+MAX_PUBLISH_RETRIES = 10  # retries of one refused publish before the sender gives up
+MIN_PUBLISH_BACKOFF = 0.1
+MAX_PUBLISH_BACKOFF = 30.0  # the first backoff; doubling stops at PUBLISH_BACKOFF_CAP
+PUBLISH_BACKOFF_CAP = 30.0
+MAX_PUBLISH_RETRIES_PENDING = 1_000  # refused messages a sender holds for retry at once
+LOAD_WINDOW_SECONDS = 10  # the live load readouts (rates, Little's law) cover this window
+
 # Sync lane
 MIN_SYNC_TIMEOUT = 0.1
 MAX_SYNC_TIMEOUT = 60.0

@@ -10,6 +10,7 @@ from collections import deque
 from dataclasses import field, make_dataclass
 from operator import attrgetter
 
+from . import limits as L
 from .spec import KNOB, KNOBS, RECEIVER_SETTING, RECEIVER_SETTINGS
 
 # Message states, exactly the ones of the broker-semantics note.
@@ -25,6 +26,33 @@ LOST = "lost"
 STATES = (DELAYED, READY, IN_FLIGHT, ACKED, DEAD_LETTERED, DROPPED, REFUSED, LOST)
 LIVE_STATES = (DELAYED, READY, IN_FLIGHT, DEAD_LETTERED)  # still "in the system"
 FINAL_STATES = (ACKED, DROPPED, REFUSED, LOST)  # a message never leaves these
+
+# The run's counters (each only grows), in the view's order.
+COUNTER_NAMES = (
+    "published",  # publish attempts by the sender
+    "accepted",  # message copies accepted into a queue
+    "refused",
+    "unroutable",
+    "delivered",
+    "redelivered",
+    "acked",
+    "failed",
+    "retried",
+    "requeued",
+    "dead_lettered",
+    "dropped",
+    "lost",
+    "redriven",
+    "redrive_copies",  # new messages made by an SQS-style redrive
+    "duplicates",
+    "duplicates_skipped",
+    "out_of_order",
+    "ack_rejected",
+    "crashes",
+    "kills",  # receivers killed by the learner
+    "publish_retries",  # refused copies the sender tried again
+    "publish_gave_up",  # refused copies the sender stopped trying
+)
 
 MANUAL = "manual"
 AUTO = "auto"
@@ -169,10 +197,30 @@ _message_getter = attrgetter(*Message.__slots__)
 MESSAGE_DEFAULTS = {"visible_at": -1.0}
 
 
+# A queue's load statistics (cumulative) and its own settings, beside its messages; a run
+# saved before one existed loads with these values.
+_QUEUE_DEFAULTS = {
+    "max_length": None,  # its own x-max-length (None: the broker-wide knob)
+    "overflow": None,  # its own x-overflow (None: the broker-wide knob)
+    "offered": 0,  # copies the sender tried to put in (retries included)
+    "accepted": 0,
+    "refused": 0,
+    "shed": 0,  # pushed out by drop-head (dead-lettered or dropped)
+    "acked": 0,
+    "wait_sum": 0.0,  # seconds from publish to ack, summed over acked messages
+    "left": 0,  # messages that left the system: acked or pushed out by drop-head
+    "left_sum": 0.0,  # seconds they spent in it, summed
+    "samples": None,  # per-second records (load.py)
+}
+
+
 class Queue:
     """A FIFO queue with its own dead-letter queue."""
 
-    __slots__ = ("name", "bound", "ready", "delayed", "dlq", "consumers", "rr", "max_acked_seq")
+    __slots__ = (
+        "name", "bound", "ready", "delayed", "dlq", "consumers", "rr", "max_acked_seq",
+        *_QUEUE_DEFAULTS,
+    )  # fmt: skip
 
     def __init__(self, name, bound=True):
         self.name = name
@@ -183,9 +231,12 @@ class Queue:
         self.consumers = []  # receiver ids, in round-robin order
         self.rr = 0
         self.max_acked_seq = 0
+        for name_, default in _QUEUE_DEFAULTS.items():
+            setattr(self, name_, default)
+        self.samples = deque(maxlen=L.LOAD_WINDOW_SECONDS + 1)
 
     def to_dict(self):
-        return {
+        d = {
             "name": self.name,
             "bound": self.bound,
             "ready": list(self.ready),
@@ -195,6 +246,10 @@ class Queue:
             "rr": self.rr,
             "max_acked_seq": self.max_acked_seq,
         }
+        for name in _QUEUE_DEFAULTS:
+            d[name] = getattr(self, name)
+        d["samples"] = [list(s) for s in self.samples]
+        return d
 
     @classmethod
     def from_dict(cls, d):
@@ -205,6 +260,10 @@ class Queue:
         q.consumers = list(d["consumers"])
         q.rr = d["rr"]
         q.max_acked_seq = d["max_acked_seq"]
+        for name, default in _QUEUE_DEFAULTS.items():
+            if name != "samples":
+                setattr(q, name, d.get(name, default))
+        q.samples.extend(list(s) for s in d.get("samples") or ())
         return q
 
 

@@ -18,7 +18,7 @@ from .commands import RECEIVER_RULES, parse_command
 from .goals import CONDITIONS
 from .profiles import PROFILES
 from .rules import NAME, RATE, SYNC_TIMEOUT, Bool, CommandError, Text
-from .spec import KNOBS
+from .spec import KNOBS, QUEUE_SETTINGS
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
@@ -28,6 +28,7 @@ LESSON_ORDER = (
     "sync-blocks",
     "async-moves-on",
     "slow-receiver",
+    "backpressure",
     "fan-out",
     "poison-message",
     "flaky-receiver",
@@ -71,6 +72,7 @@ class Scenario:
     sync: dict | None = None
     start: tuple = ()
     goal: dict | None = None
+    load_readouts: bool = False  # the page shows each queue's load readouts (load.py)
 
     def summary(self):
         """Title, description, profile and suggestions, for a scenario list or page header."""
@@ -83,6 +85,7 @@ class Scenario:
             "suggested_actions": list(self.suggested_actions),
             "watch": self.watch,
             "goal": self.goal.get("description") if self.goal else None,
+            "load_readouts": self.load_readouts,
         }
 
 
@@ -117,7 +120,7 @@ def parse_scenario(name, data):
     """Validate raw TOML data for scenario ``name``; returns a :class:`Scenario`."""
     where = f"scenario {name!r}"
     known = {"title", "description", "watch", "profile", "suggested_actions", "rate", "knobs",
-             "queues", "receivers", "sync", "start", "goal"}  # fmt: skip
+             "queues", "receivers", "sync", "start", "goal", "load_readouts"}  # fmt: skip
     extra = set(data) - known
     if extra:
         raise ScenarioError(f"{where}: unknown keys {sorted(extra)}")
@@ -148,7 +151,8 @@ def parse_scenario(name, data):
     queues = data.get("queues", [{"name": "orders"}])
     if not isinstance(queues, list) or len(queues) > L.MAX_QUEUES:
         raise ScenarioError(f"{where}: 'queues' must be a list of at most {L.MAX_QUEUES} tables")
-    qrules = {"name": NAME, "bound": Bool()}
+    # A queue may set its own length limit and overflow (spec.QUEUE_SETTINGS).
+    qrules = {"name": NAME, "bound": Bool(), **{n: KNOB_RULES[n] for n in QUEUE_SETTINGS}}
     queues = tuple(_checked(q, qrules, f"{where} queue") for q in queues)
     qnames = [q.get("name") for q in queues]
     if None in qnames or len(set(qnames)) != len(qnames):
@@ -193,7 +197,13 @@ def parse_scenario(name, data):
                 raise ScenarioError(f"{where}: goal {key!r} must be a number")
         Text(200, 1).check("description", goal["description"])
 
+    try:
+        load_readouts = Bool().check("load_readouts", data.get("load_readouts", False))
+    except CommandError as e:
+        raise ScenarioError(f"{where}: {e}") from None
+
     return Scenario(
+        load_readouts=load_readouts,
         name=name,
         title=data["title"].strip(),
         description=data["description"].strip(),
@@ -233,6 +243,8 @@ def build_simulation(cls, scenario, seed, *, event_log_limit=L.EVENT_LOG_KEPT):
     sim.set_knobs(scenario.knobs)
     for q in scenario.queues:
         sim.add_queue(q["name"], q.get("bound", True))
+        for name in QUEUE_SETTINGS:
+            setattr(sim.queues[q["name"]], name, q.get(name))
     first = scenario.queues[0]["name"] if scenario.queues else None
     for spec in scenario.receivers:
         settings = {k: v for k, v in spec.items() if k not in ("id", "queue", "alive")}

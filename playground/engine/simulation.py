@@ -19,10 +19,12 @@ from math import log as _ln
 from . import limits as L
 from .control import CommandsMixin
 from .events import EVENT_FIELDS
+from .load import sample_load
 from .metrics import Metrics
 from .model import (
     ACKED,
     AUTO,
+    COUNTER_NAMES,
     DEAD_LETTERED,
     DELAYED,
     DROPPED,
@@ -36,6 +38,7 @@ from .model import (
     SyncLane,
 )
 from .profiles import PROFILES
+from .publisher import EV_PUBLISH_RETRY, PublisherMixin
 
 # Kinds of scheduled (heap) events. A heap entry is (time, seq, kind, a, b, c).
 EV_PUBLISH_TICK = 0  # a: sender generation
@@ -46,33 +49,10 @@ EV_VISIBILITY = 4  # a: message id, b: delivery tag
 EV_SYNC_TICK = 5  # a: sync generation
 EV_SYNC_DONE = 6  # a: call token
 EV_RESTART = 7  # a: receiver id, b: incarnation
-
-COUNTER_NAMES = (
-    "published",  # publish attempts by the sender
-    "accepted",  # message copies accepted into a queue
-    "refused",
-    "unroutable",
-    "delivered",
-    "redelivered",
-    "acked",
-    "failed",
-    "retried",
-    "requeued",
-    "dead_lettered",
-    "dropped",
-    "lost",
-    "redriven",
-    "redrive_copies",  # new messages made by an SQS-style redrive
-    "duplicates",
-    "duplicates_skipped",
-    "out_of_order",
-    "ack_rejected",
-    "crashes",
-    "kills",  # receivers killed by the learner
-)
+assert EV_PUBLISH_RETRY == 8  # a: refused message id, b: attempt, c: the copy (publisher.py)
 
 
-class Simulation(CommandsMixin):
+class Simulation(PublisherMixin, CommandsMixin):
     """One playground run. Create it with :meth:`from_scenario` (or directly for a bare setup)."""
 
     def __init__(self, seed=0, *, profile="teaching", event_log_limit=L.EVENT_LOG_KEPT):
@@ -99,6 +79,7 @@ class Simulation(CommandsMixin):
         self.profile = profile
         self.rate = 0.0
         self.rate_gen = 0
+        self.publish_waiting = 0  # refused copies the sender holds for a retry
         self.sync = SyncLane()
         self.counts = dict.fromkeys(STATES, 0)
         self.created = 0
@@ -236,6 +217,7 @@ class Simulation(CommandsMixin):
                 m.skip_idle(until, ready, in_flight, delayed, dlq)  # nothing changes meanwhile
             else:
                 m.close(ready, in_flight, delayed, dlq)
+            sample_load(self, boundary, m.start, m.width)
             if self.goal is not None and self.goal_met_at is None:
                 if boundary > self.now:
                     self.now = boundary  # time has passed to the boundary
@@ -339,52 +321,67 @@ class Simulation(CommandsMixin):
             c["dropped"] += 1
             self._log("dropped", m.id, None, 0, reason)
             return [m]
-        out = []
-        k = self.knobs
-        max_length = k.max_length
+        offer = self._offer
+        return [offer(q, seq, text, poison) for q in queues]
+
+    def _offer(self, q, seq, text, poison, attempt=0):
+        """One copy of publication ``seq`` offered to queue ``q``: accepted (ready, and
+        perhaps pushing the oldest out under drop-head) or refused (reject-publish, or the
+        simulation is full). ``attempt``: how many times the sender tried this copy before."""
+        c = self.counters
         counts = self.counts
-        messages = self.messages
-        for q in queues:
-            if (
-                counts[READY] + counts[IN_FLIGHT] + counts[DELAYED] + counts[DEAD_LETTERED]
-                >= L.MAX_MESSAGES_IN_SYSTEM
-            ):
-                reason = f"the simulation is full ({L.MAX_MESSAGES_IN_SYSTEM} messages)"
-                m = self._new_message(seq, q.name, REFUSED, text, poison, reason)
-                c["refused"] += 1
-                self._log("refused", m.id, None, 0, reason)
-            elif max_length and k.overflow == "reject-publish" and len(q.ready) >= max_length:
-                reason = f"queue full: max length {max_length}, reject-publish"
-                m = self._new_message(seq, q.name, REFUSED, text, poison, reason)
-                c["refused"] += 1
-                self._log("refused", m.id, None, 0, reason)
-            else:
-                # Inlined ``_new_message`` for an accepted copy (the hot path).
-                mid = self.next_id
-                self.next_id = mid + 1
-                order = self.next_order
-                self.next_order = order + 1
-                m = Message(mid, seq, q.name, READY, text, poison, now, order)
-                messages[mid] = m
-                counts[READY] += 1
-                self.created += 1
-                c["accepted"] += 1
-                eseq = self.event_seq + 1
-                self.event_seq = eseq
-                self.events.append((eseq, now, "published", mid, None, 0, q.name))
-                ready = q.ready
-                ready.append(mid)
-                if max_length and len(ready) > max_length and k.overflow == "drop-head":
-                    self._overflow(q)
-                self._dispatch(q)
-            out.append(m)
-        return out
+        q.offered += 1
+        max_length, overflow = self._limit(q)
+        if (
+            counts[READY] + counts[IN_FLIGHT] + counts[DELAYED] + counts[DEAD_LETTERED]
+            >= L.MAX_MESSAGES_IN_SYSTEM
+        ):
+            return self._refuse(
+                q, seq, text, poison, attempt,
+                f"the simulation is full ({L.MAX_MESSAGES_IN_SYSTEM} messages)",
+            )  # fmt: skip
+        if max_length and overflow == "reject-publish" and len(q.ready) >= max_length:
+            return self._refuse(
+                q, seq, text, poison, attempt,
+                f"queue full: max length {max_length}, reject-publish",
+            )  # fmt: skip
+        # Inlined ``_new_message`` for an accepted copy (the hot path).
+        now = self.now
+        mid = self.next_id
+        self.next_id = mid + 1
+        order = self.next_order
+        self.next_order = order + 1
+        m = Message(mid, seq, q.name, READY, text, poison, now, order)
+        self.messages[mid] = m
+        counts[READY] += 1
+        self.created += 1
+        c["accepted"] += 1
+        q.accepted += 1
+        eseq = self.event_seq + 1
+        self.event_seq = eseq
+        why = f"{q.name}, retry {attempt} of the sender" if attempt else q.name
+        self.events.append((eseq, now, "published", mid, None, 0, why))
+        ready = q.ready
+        ready.append(mid)
+        if max_length and len(ready) > max_length and overflow == "drop-head":
+            self._overflow(q)
+        self._dispatch(q)
+        return m
+
+    def _limit(self, q):
+        """``q``'s length limit and overflow policy: its own (queue arguments) or the broker's."""
+        k = self.knobs
+        ml = q.max_length
+        return (k.max_length if ml is None else ml), (q.overflow or k.overflow)
 
     def _overflow(self, q):
-        limit = self.knobs.max_length
+        limit = self._limit(q)[0]
         messages = self.messages
         while len(q.ready) > limit:
             head = messages[q.ready.popleft()]
+            q.shed += 1
+            q.left += 1
+            q.left_sum += self.now - head.published_at
             self._dead_letter(head, q, "max length", "overflow: max length, drop-head")
 
     def _enqueue(self, m, q, kind=None, reason=""):
@@ -413,8 +410,8 @@ class Simulation(CommandsMixin):
             ready.insert(i, m.id)
         if kind is not None:
             self._log(kind, m.id, None, m.deliveries, reason)
-        k = self.knobs
-        if k.max_length and len(ready) > k.max_length and k.overflow == "drop-head":
+        max_length, overflow = self._limit(q)
+        if max_length and len(ready) > max_length and overflow == "drop-head":
             self._overflow(q)
 
     def _dead_letter(self, m, q, reason, drop_reason=None):
@@ -639,6 +636,10 @@ class Simulation(CommandsMixin):
         metrics.latencies.append(lat)
         metrics.recent_latencies.append(lat)
         q = self.queues[m.queue]
+        q.acked += 1
+        q.wait_sum += lat
+        q.left += 1
+        q.left_sum += lat
         if m.seq < q.max_acked_seq:
             c["out_of_order"] += 1
             metrics.out_of_order += 1
@@ -1079,4 +1080,5 @@ Simulation._handlers = (
     Simulation._on_sync_tick,
     Simulation._on_sync_done,
     Simulation._on_restart,
+    Simulation._on_publish_retry,
 )

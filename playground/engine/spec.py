@@ -392,6 +392,38 @@ KNOBS = (
         command="set_max_length",
     ),
     Setting(
+        "publish_retries", "int", 0,
+        label="Sender retries a refused publish",
+        help=(
+            "How many more times the sender tries a message the broker refused (a full "
+            "reject-publish queue: '503, retry later'), backing off between tries; 0 = it "
+            "gives up at once. Either way the sender knows; a drop-head queue never tells it."
+        ),
+        lo=0, hi=L.MAX_PUBLISH_RETRIES, step=1,
+        names={
+            RABBITMQ_QUORUM: {
+                "label": "Publisher retries after basic.nack",
+                "help": (
+                    "With publisher confirms, a publish a reject-publish queue refuses is "
+                    "nacked (basic.nack); the publisher may wait and publish it again. "
+                    "0 = it gives up at once."
+                ),
+            },
+        },
+        command="set_publisher", field="retries",
+    ),
+    Setting(
+        "publish_backoff", "float", 1.0,
+        label="Sender's first backoff",
+        help=(
+            "The longest wait before the sender's first retry; it doubles for each further "
+            "retry (up to 30 s), and the sender waits a random part of it (full jitter), so "
+            "many senders do not all come back at once."
+        ),
+        lo=L.MIN_PUBLISH_BACKOFF, hi=L.MAX_PUBLISH_BACKOFF, step=0.1, unit="s",
+        command="set_publisher", field="backoff",
+    ),
+    Setting(
         "redrive_mode", "choice", "reset",
         label="Redrive",
         help="What a message sent back from the dead-letter queue becomes.",
@@ -399,6 +431,11 @@ KNOBS = (
         profiles={SQS_STANDARD: "new_id"},
     ),
 )  # fmt: skip
+
+# Knobs a queue may also set for itself (RabbitMQ: the queue arguments x-max-length and
+# x-overflow), so queues with different policies can run side by side; a queue that does not
+# set one follows the broker-wide knob.
+QUEUE_SETTINGS = ("max_length", "overflow")
 
 RECEIVER_SETTING_NAMES = tuple(s.name for s in RECEIVER_SETTINGS)
 RECEIVER_SETTING = {s.name: s for s in RECEIVER_SETTINGS}

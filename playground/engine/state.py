@@ -13,7 +13,7 @@ from collections import deque
 
 from .events import SCHEMA_VERSION
 from .metrics import Metrics
-from .model import Knobs, Message, Queue, Receiver, SyncLane
+from .model import COUNTER_NAMES, Knobs, Message, Queue, Receiver, SyncLane
 
 _PLAIN = (
     "seed",
@@ -37,7 +37,7 @@ _PLAIN = (
 )
 
 # Added after schema version 1 was first saved: a run saved without them loads with these.
-_PLAIN_DEFAULTS = {"step_target": None}
+_PLAIN_DEFAULTS = {"step_target": None, "publish_waiting": 0}
 
 
 def sim_to_dict(sim):
@@ -91,7 +91,8 @@ def sim_from_dict(cls, d):
     sim.knobs = Knobs.from_dict(d["knobs"])
     sim.sync = SyncLane.from_dict(d["sync"])
     sim.counts = dict(d["counts"])
-    sim.counters = dict(d["counters"])
+    # Counters added later start at 0 in a run saved before them.
+    sim.counters = {**dict.fromkeys(COUNTER_NAMES, 0), **d["counters"]}
     sim.metrics = Metrics.from_dict(d["metrics"])
     sim.window = list(d["window"])
     sim.command_log = [[t, dict(c)] for t, c in d["command_log"]]

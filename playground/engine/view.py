@@ -8,6 +8,7 @@ from itertools import islice
 from . import limits as L
 from .events import EVENT_FIELDS
 from .goals import goal_progress
+from .load import queue_load
 from .metrics import percentile
 from .model import IN_FLIGHT
 from .profiles import PROFILES
@@ -59,6 +60,7 @@ def _queue_view(sim, q):
         "dlq_count": len(q.dlq),
         "dlq": dlq,
         "consumers": list(q.consumers),
+        "load": queue_load(sim, q),  # rates, oldest age, Little's law (load.py)
     }
 
 
@@ -151,6 +153,7 @@ def build_view(sim, series=True, events=L.VIEW_RECENT_EVENTS):
             "rate": sim.rate,
             "published": sim.counters["published"],
             "last_seq": sim.pub_seq,
+            "retrying": sim.publish_waiting,  # refused copies it holds for a retry
         },
         "sync": _sync_view(sim),
         "queues": [_queue_view(sim, q) for q in sim.queues.values()],

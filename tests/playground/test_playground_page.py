@@ -51,3 +51,29 @@ def test_the_paused_clock_still_says_the_speed_it_will_run_at():
     context = {"time": "3.0", "paused": True, "speed": "2", "profile": PROFILES["teaching"]}
     text = re.sub(r"<[^>]+>|\s+", " ", render_to_string("playground/_clock.html", context))
     assert re.search(r"Paused\s+Play runs at 2×", text)
+
+
+def test_the_backpressure_page_shows_each_queues_load_readouts_and_other_scenarios_do_not(client):
+    body = client.get("/playground/backpressure/").content.decode()
+    assert body.count('class="queue-load"') == 3  # unbounded, reject-publish, drop-head
+    for words in ("Throughput", "Oldest message", "Little's law", "Wait for a new message"):
+        assert words in body
+    assert "max length 10, reject-publish" in body and "no limit" in body
+    assert 'class="queue-load"' not in client.get("/playground/slow-receiver/").content.decode()
+
+
+def test_the_load_readouts_say_when_a_backlog_drains_and_when_it_never_will():
+    from playground.engine import Simulation
+    from playground.engine.load import queue_load
+    from playground.presenters import load_context
+
+    sim = Simulation.from_scenario("backpressure", 1)
+    sim.advance(30)
+    growing = load_context(queue_load(sim, sim.queues["unbounded"]))
+    assert growing["drain"].startswith("never drains at these rates")
+    assert growing["little"]["steady"] is False  # overload: Little's law needs a steady state
+    shed = load_context(queue_load(sim, sim.queues["drop-head"]))
+    assert shed["drain"] == "keeping up" and shed["little"]["steady"] is True
+    sim.apply({"action": "set_rate", "rate": 1.0})
+    sim.advance(12)
+    assert "drains in about" in load_context(queue_load(sim, sim.queues["unbounded"]))["drain"]

@@ -139,6 +139,7 @@ def test_every_command_round_trips_through_plain_data():
         "set_visibility_timeout": {"seconds": 10.0, "enabled": True},
         "set_detection_delay": {"seconds": 1.0},
         "set_max_length": {"max_length": 5, "overflow": "reject-publish"},
+        "set_publisher": {"retries": 3, "backoff": 0.5},
         "set_profile": {"profile": "sqs-standard"},
         "redrive": {"all": True},
         "settle": {"receiver": "r1", "message": 1, "ack": False},

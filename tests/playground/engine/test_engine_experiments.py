@@ -43,7 +43,7 @@ IDS = sorted(p.stem for p in EXPERIMENT_DIR.glob("*.toml"))
 STEP_SCENARIOS = {
     2: {"sync-blocks"},
     3: {"async-moves-on"},
-    4: {"slow-receiver"},
+    4: {"slow-receiver", "backpressure"},  # its backpressure section tries "backpressure"
     5: {"fan-out"},
     6: {"poison-message", "flaky-receiver"},
     7: {"ordering", "crash-before-ack"},

@@ -17,7 +17,7 @@ from playground.engine import COMMANDS, PROFILES, CommandError, Simulation, chec
 from playground.engine.events import EVENT_KINDS
 from playground.engine.spec import RECEIVER_SETTINGS, knobs_of
 
-SCENARIOS = ["sandbox", "fan-out", "crash-before-ack", "sync-blocks", "ordering"]
+SCENARIOS = ["sandbox", "fan-out", "crash-before-ack", "sync-blocks", "ordering", "backpressure"]
 
 # Values worth trying per setting (small, so that things happen within a few seconds).
 INTERESTING = {
@@ -32,6 +32,8 @@ INTERESTING = {
     "detection_delay": [0.0, 1.0, 3.0],
     "visibility_timeout": [0.5, 2.0, 5.0],
     "max_length": [0, 1, 3],
+    "publish_retries": [0, 1, 3],
+    "publish_backoff": [0.1, 1.0],
 }
 
 
@@ -91,16 +93,18 @@ class EngineMachine(RuleBasedStateMachine):
     def publish(self, text, poison):
         ready_before = {name: len(q.ready) for name, q in self.sim.queues.items()}
         result = self.try_apply({"action": "publish", "text": text, "poison": poison})
-        k = self.sim.knobs
-        if result is None or not k.max_length or k.overflow != "reject-publish":
+        if result is None:
             return
         for mid in result["messages"]:
             m = self.sim.messages.get(mid)
             if m is None or m.queue is None:
                 continue
+            max_length, overflow = self.sim._limit(self.sim.queues[m.queue])
+            if not max_length or overflow != "reject-publish":
+                continue
             refused_for_length = m.state == "refused" and "max length" in m.reason
-            # 8. the length limit counts ready messages only
-            assert refused_for_length == (ready_before[m.queue] >= k.max_length)
+            # 8. the length limit (the queue's own or the broker's) counts ready messages only
+            assert refused_for_length == (ready_before[m.queue] >= max_length)
 
     @rule(n=st.integers(1, 6))
     def burst(self, n):
@@ -181,13 +185,16 @@ class EngineMachine(RuleBasedStateMachine):
     # ---------------------------------------------------------------- broker
 
     @rule(data=st.data(), action=st.sampled_from(
-        ["set_retry_policy", "set_visibility_timeout", "set_detection_delay", "set_max_length"]
+        ["set_retry_policy", "set_visibility_timeout", "set_detection_delay", "set_max_length",
+         "set_publisher"]
     ))  # fmt: skip
     def knobs(self, data, action):
         command = {"action": action}
         for k in knobs_of(action):
             if k.command_field in COMMANDS[action].REQUIRED or data.draw(st.booleans()):
                 command[k.command_field] = data.draw(command_values(k))
+        if action == "set_max_length" and data.draw(st.booleans()):
+            command["queue"] = self.pick(data, self.sim.queues, "orders")  # its own limit
         self.try_apply(command)
 
     @rule(profile=st.sampled_from(sorted(PROFILES)))
@@ -305,10 +312,10 @@ class EngineMachine(RuleBasedStateMachine):
                 # 7. prefetch bound (a lowered prefetch is honoured as messages drain)
                 assert len(r.held) <= allowed and r.local_count() <= allowed
                 self.grace[rid] = min(self.grace.get(rid, 0), r.local_count())
-        k = sim.knobs
-        if k.max_length and k.overflow == "drop-head":
-            for q in sim.queues.values():
-                assert len(q.ready) <= k.max_length  # 8. counts ready only
+        for q in sim.queues.values():
+            max_length, overflow = sim._limit(q)
+            if max_length and overflow == "drop-head":
+                assert len(q.ready) <= max_length  # 8. counts ready only
 
     def teardown(self):
         """The command log (with the scenario and seed) replays to the very same run."""
