@@ -122,6 +122,10 @@ class PlaygroundConsumer(NotFoundConsumer):
             await self.send_all([self.session.notice(HANDOVER_UNSENT, kind="info")])
         await self.run_clock()
 
+    def layer_outage(self) -> bool:
+        """Whether the channel layer (Redis) is out: see config/channel_layer.py."""
+        return bool(getattr(self.channel_layer, "outage", False))
+
     async def layer_send(self, channel: str, message: dict) -> bool:
         """Send to another consumer (maybe in another process); False if the layer failed.
 
@@ -207,6 +211,7 @@ class PlaygroundConsumer(NotFoundConsumer):
             now = time.monotonic()
             try:
                 await self.send_all(self.session.tick(now - last))
+                await self.send_all(self.session.layer_state(self.layer_outage()))
             except Exception:  # the socket closed under us: disconnect() saves the run
                 return
             last = now

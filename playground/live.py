@@ -86,6 +86,7 @@ class LiveSession:
         self.shared_at = float("-inf")
         self.share_slug: str | None = None
         self.dirty = False  # changed since the last save
+        self.layer_outage = False  # what the page last heard about messages between servers
         self._cache: dict[str, tuple] = {}
         self._rows: dict[int, dict] = {}  # event seq -> its log row, worded once
 
@@ -244,6 +245,14 @@ class LiveSession:
             )
             out.append(render_to_string("playground/_narration.html", {"text": text}))
         return out
+
+    def layer_state(self, outage: bool) -> list[str]:
+        """The "between servers" status, when it changed: paused while the channel layer
+        (Redis) is out, which only hand-overs between tabs need; gone once it is back."""
+        if outage == self.layer_outage:
+            return []
+        self.layer_outage = outage
+        return [render_to_string("playground/_layer.html", {"outage": outage, "oob": True})]
 
     @staticmethod
     def notice(message: str, *, kind: str = "error") -> str:
