@@ -152,6 +152,12 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# The largest WebSocket frame the playground sends (UTF-8 bytes). Daphne's
+# --websocket-max-message-size (65536 in the README's production command) caps what the server
+# sends too: bigger views go out in several frames, none over this (playground/frames.py).
+# Keep it a few KB under the Daphne flag.
+PLAYGROUND_FRAME_BYTES = int(os.environ.get("DJANGO_WS_FRAME_BYTES", "60000"))
+
 # Anonymous learners: progress hangs off a long-lived session cookie; no account needed.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 400  # about 13 months

@@ -19,8 +19,9 @@ import time
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
-from playground import experiment_runs, runs
+from playground import experiment_runs, frames, runs
 from playground.catalog import scenario_names
 from playground.live import MIN_UPDATE_INTERVAL, ExperimentSession, LiveSession
 
@@ -30,6 +31,7 @@ SAVE_INTERVAL = 10.0  # seconds between saves while the simulation changes (and 
 HANDOVER_WAIT = 1.0  # seconds to wait for another tab to save and step aside
 CLOSE_NOT_FOUND = 4404  # unknown scenario or run, or no learner: the client does not retry
 CLOSE_GONE = 4410  # the learner reset their progress: this run no longer exists
+CLOSE_FAILED = 1011  # the server failed opening the run (logged); the page says so, retries
 CLOSE_ELSEWHERE = 4409  # the run went live in another tab: the client does not retry
 LAYER_SEND_WAIT = 2.0  # seconds a message to another tab may take before it counts as unsent
 HANDOVER_UNSENT = (
@@ -99,7 +101,21 @@ class PlaygroundConsumer(NotFoundConsumer):
         self.task = asyncio.create_task(self.start(holder))
 
     async def start(self, holder: str) -> None:
-        """Take the run over from the tab that holds it (if any), load it, send it, tick."""
+        """Take the run over from the tab that holds it (if any), load it, send it, tick.
+
+        A failure here is logged and closes the socket with 1011, which the page explains
+        (and retries after a pause), instead of leaving a socket open with nothing behind it.
+        """
+        try:
+            await self._start(holder)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("starting a playground socket failed")
+            with contextlib.suppress(Exception):
+                await self.close(code=CLOSE_FAILED)
+
+    async def _start(self, holder: str) -> None:
         unsent = False
         if holder and holder != self.channel_name:
             unsent = not await self.layer_send(
@@ -112,7 +128,7 @@ class PlaygroundConsumer(NotFoundConsumer):
             found = await self.load()
         except Exception:  # the database failed us: the client retries after a pause
             logger.exception("loading a playground run failed")
-            await self.close(code=1011)
+            await self.close(code=CLOSE_FAILED)
             return
         if not found:
             await self.close(code=CLOSE_NOT_FOUND)  # accepted already: the code reaches the page
@@ -238,8 +254,9 @@ class PlaygroundConsumer(NotFoundConsumer):
         )
 
     async def send_all(self, fragments: list[str]) -> None:
-        if fragments:
-            await self.send(text_data="".join(fragments))
+        # Frames that each fit the server's frame limit, however big the view (frames.py).
+        for frame in frames.pack(fragments, settings.PLAYGROUND_FRAME_BYTES):
+            await self.send(text_data=frame)
 
 
 class ExperimentConsumer(PlaygroundConsumer):

@@ -12,6 +12,27 @@
 
   function root() { return document.getElementById("pg-root"); }
 
+  // A fragment bigger than one WebSocket frame arrives in numbered parts,
+  // "<!--pg-part i/n-->" + a slice of it (playground/frames.py): join them, and let htmx
+  // swap the whole fragment once the last part is there.
+  var PART = "<!--pg-part ";
+  var parts = [];
+  if (window.htmx) {
+    htmx.defineExtension("pg-parts", {
+      transformResponse: function (text) {
+        if (typeof text !== "string" || text.indexOf(PART) !== 0) return text;
+        var end = text.indexOf("-->");
+        var numbers = text.slice(PART.length, end).split("/");
+        if (numbers[0] === "1") parts = [];
+        parts.push(text.slice(end + 3));
+        if (numbers[0] !== numbers[1]) return "";  // more to come: nothing to swap yet
+        var whole = parts.join("");
+        parts = [];
+        return whole;
+      }
+    });
+  }
+
   function setConn(state, text) {
     var el = document.getElementById("pg-conn");
     if (!el) return;
@@ -54,6 +75,10 @@
       setConn("closed", code === 4410
         ? "This run no longer exists: your progress was reset. Reload the page to start again."
         : "This simulation could not be opened. Reload the page to try again.");
+      return;
+    }
+    if (code === 1011) {  // the server failed opening or running this run, and logged it
+      setConn("closed", "The server hit an error with this run (it was logged): trying again in a moment…");
       return;
     }
     setConn("closed", "Disconnected: reconnecting… (your run is saved)");

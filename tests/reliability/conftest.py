@@ -41,6 +41,12 @@ def stack(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def prod_server(stack):
+    """One Daphne process started exactly as the README's production command starts it."""
+    return stack.daphne("prod")
+
+
+@pytest.fixture(scope="session")
 def redis_stack(request):
     if not os.environ.get("REDIS_URL"):
         pytest.skip(NEEDS_REDIS)

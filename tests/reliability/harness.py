@@ -10,6 +10,7 @@ Reusable by any test (``from tests.reliability.harness import ...``; the fixture
 - ``learner_cookie``: a learner (and their session cookie) made by opening a page, as a browser.
 - ``open_socket``: a WebSocket to the playground with that cookie and the page's Origin.
 - ``recv_until`` / ``recv_for``: read frames until one matches, or for a while.
+- ``Stack.manage(...)``: run a management command (``shell -c``) against the servers' database.
 - ``RedisServer``: a throwaway ``redis-server`` on a free port (never the shared one).
 
 Ports: ``RELIABILITY_PORTS`` (``first-last``) picks the range; by default 18200-18299.
@@ -162,6 +163,18 @@ class Stack:
             check=True,
         )
         self.servers: list[Daphne] = []
+
+    def manage(self, *args: str) -> str:
+        """Run ``manage.py`` with the servers' settings (e.g. ``"shell", "-c", code``)."""
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout
 
     def daphne(self, name: str, *, env: dict[str, str] | None = None, flags=PRODUCTION_FLAGS):
         """Start (and keep track of) one more Daphne process on this stack."""
