@@ -158,6 +158,13 @@ else:
 # Keep it a few KB under the Daphne flag.
 PLAYGROUND_FRAME_BYTES = int(os.environ.get("DJANGO_WS_FRAME_BYTES", "60000"))
 
+# Engine events one playground tick may run (cost isolation: no learner's run holds the event
+# loop for long; a heavier run runs slower than asked and says so). 0 lifts the budget (only
+# bench/isolation.py does, to show what it prevents).
+# Unset: the engine's MAX_EVENTS_PER_TICK (playground/engine/limits.py).
+_tick_events = os.environ.get("DJANGO_PLAYGROUND_TICK_EVENTS", "").strip()
+PLAYGROUND_TICK_EVENTS = int(_tick_events) if _tick_events else None
+
 # Anonymous learners: progress hangs off a long-lived session cookie; no account needed.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 400  # about 13 months

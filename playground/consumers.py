@@ -23,7 +23,7 @@ from django.conf import settings
 
 from playground import experiment_runs, frames, runs
 from playground.catalog import scenario_names
-from playground.live import MIN_UPDATE_INTERVAL, ExperimentSession, LiveSession
+from playground.live import ExperimentSession, LiveSession
 
 logger = logging.getLogger(__name__)
 FRAME_FAILED = "Something went wrong handling that; nothing was changed. Please try again."
@@ -223,7 +223,7 @@ class PlaygroundConsumer(NotFoundConsumer):
         last = time.monotonic()
         last_save = last
         while True:
-            await asyncio.sleep(MIN_UPDATE_INTERVAL)
+            await asyncio.sleep(self.session.next_interval())  # longer while the run is heavy
             now = time.monotonic()
             try:
                 await self.send_all(self.session.tick(now - last))

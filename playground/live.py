@@ -9,11 +9,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.template.loader import render_to_string
 
 from playground import presenters as P
 from playground.engine import PROFILES, CommandError, Simulation, load_scenario
 from playground.engine import experiments as X
+from playground.engine import limits as L
 from playground.engine.commands import parse_command
 from playground.protocol import EVENT_FILTERS, FrameError, Request, engine_command, parse_frame
 
@@ -34,6 +36,19 @@ MIN_UPDATE_INTERVAL = 0.1  # seconds: at most 10 updates a second
 NARRATION_INTERVAL = 2.0  # seconds between two spoken summaries, so they stay readable
 COMMANDS_PER_SECOND = 8  # sustained rate a learner may send; bursts up to COMMAND_BURST
 COMMAND_BURST = 16
+# Cost isolation: one learner's run never holds the server's event loop for long. A tick runs
+# at most MAX_EVENTS_PER_TICK engine events (a step command at most MAX_EVENTS_PER_COMMAND; the
+# engine continues a long step over the next ticks); a run that needs more falls behind real
+# time, and the page says it runs slower than asked.
+_TICK_SETTING = getattr(settings, "PLAYGROUND_TICK_EVENTS", None)
+TICK_EVENTS = L.MAX_EVENTS_PER_TICK if _TICK_SETTING is None else (_TICK_SETTING or None)
+HEAVY_UPDATE_INTERVAL = 0.3  # seconds between ticks while a run uses its whole event budget
+# A slow machine (or a costly mix of events) makes events dearer than limits.py assumes: the
+# budget adapts so that one tick's engine work stays near TICK_ENGINE_SECONDS.
+TICK_ENGINE_SECONDS = 0.015
+MIN_TICK_EVENTS = 200
+EVENTS_PER_TOKEN = 500  # a command that made this many events costs one more command token
+SLOW_SHOWN = 3.0  # seconds the "slower than asked" line stays after the run last fell behind
 
 
 @dataclass
@@ -87,6 +102,9 @@ class LiveSession:
         self.share_slug: str | None = None
         self.dirty = False  # changed since the last save
         self.layer_outage = False  # what the page last heard about messages between servers
+        self.behind_at = float("-inf")  # when a tick last ran out of its event budget
+        self.tick_events = TICK_EVENTS  # this run's budget now (adapted to what events cost)
+        self.pace: tuple[float, float] = (0.0, 0.0)  # (simulated, wall) seconds while behind
         self._cache: dict[str, tuple] = {}
         self._rows: dict[int, dict] = {}  # event seq -> its log row, worded once
 
@@ -145,6 +163,7 @@ class LiveSession:
                 "paused": view["paused"],
                 "speed": f"{view['speed']:g}",
                 "profile": view["profile"],
+                "slow": self.slow_text(),
             },
             # Play/Pause changes only with the clock's state, not with its time: not re-sent
             # every tick, so it never moves under the learner's pointer.
@@ -262,7 +281,10 @@ class LiveSession:
 
     def tick(self, wall_seconds: float) -> list[str]:
         before = self.sim.event_seq, self.sim.now
-        self.sim.tick(wall_seconds)
+        started = time.perf_counter()
+        reached = self.sim.tick(wall_seconds, max_events=self.tick_events)
+        self.adapt(time.perf_counter() - started, reached)
+        self.paced(reached, self.sim.now - before[1], wall_seconds)
         if (self.sim.event_seq, self.sim.now) != before:
             self.dirty = True
         out = self.render_changed()
@@ -270,6 +292,54 @@ class LiveSession:
         if narration:
             out.append(narration)
         return out
+
+    # ----- cost: slower than asked rather than stalling everyone else ----------------------
+
+    def adapt(self, seconds: float, reached: bool) -> None:
+        """Halve the event budget after a tick that took too long; grow it back slowly.
+        (How the work is split never changes the run: the engine is deterministic.)"""
+        if self.tick_events is None:
+            return
+        if seconds > TICK_ENGINE_SECONDS:
+            self.tick_events = max(MIN_TICK_EVENTS, self.tick_events // 2)
+        elif not reached and seconds < TICK_ENGINE_SECONDS / 2:
+            self.tick_events = min(TICK_EVENTS, self.tick_events + self.tick_events // 4 + 50)
+
+    def paced(self, reached: bool, simulated: float, wall: float) -> None:
+        """Note whether this tick ran out of its event budget (and how fast the run went)."""
+        if reached:
+            return
+        now = self.clock()
+        if now - self.behind_at > SLOW_SHOWN:
+            self.pace = (0.0, 0.0)  # a new slow spell: measure it afresh
+        self.behind_at = now
+        sim_s, wall_s = self.pace
+        self.pace = (sim_s + simulated, wall_s + wall)
+
+    @property
+    def behind(self) -> bool:
+        return self.clock() - self.behind_at <= SLOW_SHOWN
+
+    def next_interval(self) -> float:
+        """Seconds until the next tick: longer while the run uses its whole event budget."""
+        return HEAVY_UPDATE_INTERVAL if self.behind else MIN_UPDATE_INTERVAL
+
+    def slow_text(self) -> str:
+        """In plain words, why the clock runs slower than asked ("" when it does not)."""
+        if not self.behind:
+            return ""
+        if self.sim.step_target is not None:
+            return (
+                f"Stepping to {self.sim.step_target:.1f} s: this run has a lot going on, so "
+                "the step takes a few moments."
+            )
+        sim_s, wall_s = self.pace
+        actual = sim_s / wall_s if wall_s > 0 else 0.0
+        return (
+            f"Running slower than asked (about {actual:.2g}× instead of "
+            f"{self.sim.speed:g}×): this run has more going on than the server computes for "
+            "one learner at a time. Fewer failing receivers or a lower rate bring it back."
+        )
 
     def narrate(self) -> str | None:
         """At a readable pace, one sentence about the most notable thing that happened."""
@@ -312,10 +382,13 @@ class LiveSession:
             return Outcome([self.notice(refusal)])
         if request.is_ui:
             return self._handle_ui(request)
+        events = self.sim.event_seq
         try:
             result = self.apply(request)
         except CommandError as exc:
             return Outcome([self.notice(f"Not done: {exc.message}")])
+        # Throttle by cost: a command that set off many events costs more than one token.
+        self.tokens -= (self.sim.event_seq - events) / EVENTS_PER_TOKEN
         self.dirty = True
         out = self.render_changed()
         message = result.get("message")
@@ -430,7 +503,9 @@ class ExperimentSession(LiveSession):
     def tick(self, wall_seconds: float) -> list[str]:
         if self.result is None and not self.sim.paused and wall_seconds > 0:
             # The engine stops at the decision and pauses the run (a logged command).
-            self.result = X.play(self.exp, self.sim, wall_seconds * self.sim.speed)
+            self.result = X.play(
+                self.exp, self.sim, wall_seconds * self.sim.speed, max_events=self.tick_events
+            )
             self.dirty = True
         out = self.render_changed()
         narration = self.narrate()

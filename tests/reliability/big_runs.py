@@ -32,3 +32,21 @@ def store_for_session(session_key: str, scenario: str, sim: Simulation) -> None:
 
     learner_id = SessionStore(session_key=session_key)["learner_id"]
     runs.run_save(learner_id=learner_id, scenario=scenario, sim=sim)
+
+
+def heavy_sandbox(warm: float = 0.0) -> Simulation:
+    """The heaviest run the caps allow a learner: 20 receivers that always fail, retries
+    straight back with no limit, 50 messages a second (paused, ready for "step 60 s");
+    ``warm`` simulated seconds already run, so it is busy from the first tick."""
+    sim = Simulation.from_scenario("sandbox", seed=11)
+    sim.apply({"action": "pause"})
+    sim.apply({"action": "set_retry_policy", "delivery_limit": 0, "kind": "none"})
+    fail = {"failure_rate": 1.0, "mean_time": 0.01}
+    for receiver in sim.view(False, 0)["receivers"]:
+        sim.apply({"action": "set_receiver", "receiver": receiver["id"], **fail})
+    while len(sim.view(False, 0)["receivers"]) < 20:
+        sim.apply({"action": "add_receiver", **fail})
+    sim.apply({"action": "set_rate", "rate": 50})
+    if warm:
+        sim.advance(warm)
+    return sim
