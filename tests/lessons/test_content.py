@@ -330,6 +330,16 @@ def test_statements_found_false_do_not_come_back(pattern, rule, source):
         assert not re.search(pattern, flat), f"{where} says something false ({rule}; {source})"
 
 
+def test_a_paragraph_that_ties_a_nack_to_the_delivery_count_names_the_broker_version():
+    """Issue 11, item 5: RabbitMQ 4.3 quorum queues stopped counting basic.nack (rabbitmq.com/docs/
+    4.3/nack; 4.0 to 4.2 counted every return), so "a nack raises the count" needs its version."""
+    for step in STEPS:
+        for paragraph in re.split(r"\n\s*\n", step.source):
+            flat = paragraph.lower().replace("delivery-count", "delivery count")
+            if "nack" in flat and "delivery count" in flat:
+                assert "4.3" in flat, f"step {step.number}: name the version: {paragraph[:80]}"
+
+
 def test_a_killed_receiver_is_taught_as_two_cases_refused_or_silent():
     step2 = STEPS[1].source.lower()
     assert "refused at once" in step2 and "silence until the timeout" in step2
