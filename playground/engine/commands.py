@@ -14,7 +14,7 @@ from typing import ClassVar
 from . import limits as L
 from .profiles import PROFILES
 from .rules import NAME, RATE, SYNC_TIMEOUT, Bool, Choice, CommandError, Float, Int, Text, _show
-from .spec import RECEIVER_SETTINGS, knobs_of
+from .spec import RECEIVER_SETTINGS, knobs_of, queue_settings
 
 # ---------------------------------------------------------------- commands
 
@@ -40,9 +40,16 @@ class Publish(Command):
     """Send one message (optionally with a short text; a poison message always fails)."""
 
     ACTION = "publish"
-    RULES = {"text": Text(L.MAX_TEXT_LENGTH), "poison": Bool()}
+    RULES = {
+        "text": Text(L.MAX_TEXT_LENGTH),
+        "poison": Bool(),
+        "ttl": Float(L.MIN_MESSAGE_TTL, L.MAX_MESSAGE_TTL),  # its own expiration
+        "delay": Float(0.0, L.MAX_DELIVERY_DELAY),  # its own delay (an SQS message timer)
+    }
     text: str = ""
     poison: bool = False
+    ttl: float | None = None
+    delay: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +197,19 @@ SetMaxLength = _knob_command(
     required=("max_length",),
     extra={"queue": NAME},
 )
+SetExpiry = _knob_command(
+    "SetExpiry",
+    "set_expiry",
+    "Time limits for every queue: message TTL, retention period, delivery delay.",
+)
+SetQueue = _command(
+    "SetQueue",
+    "set_queue",
+    "One queue's own settings (spec.QUEUE_SETTINGS, like RabbitMQ queue arguments).",
+    [("queue", str), *((k.name, object, None) for k in queue_settings())],
+    {"queue": NAME, **{k.name: k.rule for k in queue_settings()}},
+    required=("queue",),
+)
 SetPublisher = _knob_command(
     "SetPublisher",
     "set_publisher",
@@ -309,6 +329,8 @@ COMMANDS = {
         SetDetectionDelay,
         SetMaxLength,
         SetPublisher,
+        SetExpiry,
+        SetQueue,
         SetProfile,
         Redrive,
         Settle,
@@ -355,6 +377,8 @@ def parse_command(data) -> Command:
         raise CommandError("'redrive' needs either 'message_id' or 'all': true (not both)")
     if cls is SetReceiver and len(values) < 2:
         raise CommandError("'set_receiver' needs at least one setting to change")
+    if cls in (SetExpiry, SetQueue) and len(values) < (2 if cls is SetQueue else 1):
+        raise CommandError(f"'{action}' needs at least one setting to change")
     if cls is SetPublisher and not values:
         raise CommandError("'set_publisher' needs 'retries' or 'backoff'")
     if cls is SetVisibilityTimeout and not values:

@@ -8,7 +8,7 @@ from . import limits as L
 from .commands import CommandError, parse_command
 from .model import DEAD_LETTERED, READY, Receiver
 from .profiles import PROFILES
-from .spec import RECEIVER_SETTING_NAMES, knobs_of
+from .spec import QUEUE_SETTINGS, RECEIVER_SETTING_NAMES, knobs_of, queue_settings
 
 _GENERATED_ID = re.compile(r"^r(\d+)$")
 
@@ -89,7 +89,7 @@ class CommandsMixin:
 
     def _cmd_publish(self, cmd):
         self._check_publish(1)
-        return self._publish_result(self._publish(cmd.text, cmd.poison))
+        return self._publish_result(self._publish(cmd.text, cmd.poison, cmd.ttl, cmd.delay))
 
     def _cmd_burst(self, cmd):
         self._check_publish(cmd.n)
@@ -214,22 +214,41 @@ class CommandsMixin:
     _cmd_set_visibility_timeout = _cmd_knobs
     _cmd_set_detection_delay = _cmd_knobs
     _cmd_set_publisher = _cmd_knobs
+    _cmd_set_expiry = _cmd_knobs
 
     def _cmd_set_max_length(self, cmd):
         """For every queue (the broker-wide knob; queues' own limits give way to it), or with
         ``queue`` for that queue alone (its x-max-length / x-overflow arguments)."""
         if cmd.queue is None:
-            for q in self.queues.values():
-                q.max_length = q.overflow = None
             result = self._cmd_knobs(cmd)
             self._enforce_max_length()
             return result
         q = self._queue(cmd.queue)
-        q.max_length = cmd.max_length
+        changes = {"max_length": cmd.max_length}
         if cmd.overflow is not None:
-            q.overflow = cmd.overflow
-        self._enforce_max_length()
+            changes["overflow"] = cmd.overflow
+        self._change_queue(q, changes)
         return None
+
+    def _cmd_set_queue(self, cmd):
+        """One queue's own settings (spec.QUEUE_SETTINGS), like its queue arguments."""
+        q = self._queue(cmd.queue)
+        changes = {}
+        for k in queue_settings():
+            value = getattr(cmd, k.name)
+            if value is not None:
+                changes[k.name] = value
+        self._change_queue(q, changes)
+        return {
+            "message": f"queue {q.name}: " + ", ".join(f"{n} = {v}" for n, v in changes.items())
+        }
+
+    def _change_queue(self, q, changes):
+        """Set ``q``'s own settings, then what the change means for its messages."""
+        q.own.update(changes)
+        self._enforce_max_length()
+        if {"message_ttl", "retention_period"} & set(changes):
+            self._retime_expiry(q)
 
     def _change_knobs(self, changes, *, profile=None):
         """Set knobs, then carry out what the change means for messages already under way
@@ -239,6 +258,12 @@ class CommandsMixin:
         before = k.to_dict()
         for name, value in changes.items():
             setattr(k, name, value)
+        if profile is None:
+            # A broker-wide setting applies to every queue: their own values give way to it.
+            for q in self.queues.values():
+                for name in QUEUE_SETTINGS:
+                    if name in changes:
+                        q.own.pop(name, None)
         said = ""
         if k.return_mode != before["return_mode"]:
             said = self._convert_returns()
@@ -246,6 +271,12 @@ class CommandsMixin:
                 self._log("returns_changed", None, None, 0, said)
         if (k.max_length, k.overflow) != (before["max_length"], before["overflow"]):
             self._enforce_max_length()
+        timed = ("message_ttl", "retention_period")
+        if any(getattr(k, n) != before[n] for n in timed) or (
+            profile is None and set(timed) & set(changes)  # queues' own TTLs gave way
+        ):
+            for q in self.queues.values():
+                self._retime_expiry(q)
         return said
 
     def _enforce_max_length(self):
@@ -302,6 +333,7 @@ class CommandsMixin:
             new.redriven_from = mid
             new.effects = m.effects  # the same order: its business effect travels with it
             self.counters["redrive_copies"] += 1
+            self._set_expiry(new, q)
             self._finish(m, "dropped", f"moved back to the queue as new message {new.id}")
             self._log("redriven", mid, None, m.deliveries, f"as new message {new.id}")
             self._log("published", new.id, None, 0, f"redrive of message {mid}")
@@ -315,6 +347,8 @@ class CommandsMixin:
         m.reason = ""
         m.order = self.next_order
         self.next_order += 1
+        m.entered_at = self.now  # back in the queue: its TTL counts from now
+        self._set_expiry(m, q)
         self._enqueue(m, q, "redriven", "same id, delivery count reset")
         return mid
 

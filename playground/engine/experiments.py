@@ -161,6 +161,8 @@ def _m_dead_lettered(sim):
         "limit": _limit(sim),
         "acked": c["acked"],
         "failed": c["failed"],
+        "dropped": c["dropped"],
+        "expired": c["expired"],
     }
     return n, f"{_plural(n, 'message')} dead-lettered", details
 
@@ -352,7 +354,7 @@ MEASURES = {
     for m in (
         Measure("dead_lettered", "number", "messages dead-lettered", _m_dead_lettered,
                 _keys("dead_lettered", "deliveries", "deliveries_text", "limit", "acked",
-                      "failed")),
+                      "failed", "dropped", "expired")),
         Measure("message_deliveries", "number", "deliveries of one message",
                 _m_message_deliveries,
                 _keys("message", "deliveries", "deliveries_text", "limit", "fate", "failed"),
@@ -669,6 +671,8 @@ def advance(exp, sim, dt, *, max_events=None):
     if is_decided(exp, sim):
         return True
     target = min(sim.now + dt, exp.max_time)
+    if exp.max_time - target < _EPS:
+        target = exp.max_time  # ticks of 0.1 s add up to 89.99999999999916, not 90
     instants = 0
     while True:
         nt = sim.next_event_time()

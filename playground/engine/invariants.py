@@ -23,6 +23,7 @@ from .model import (
 _EV_DETECT = 3
 _EV_VISIBILITY = 4
 _EV_PUBLISH_RETRY = 8
+_EV_EXPIRE = 9
 _GENERATED_ID = re.compile(r"^r(\d+)$")
 
 
@@ -133,6 +134,21 @@ def check_invariants(sim):
         max_length, overflow = sim._limit(q)
         if max_length and overflow == "drop-head" and len(q.ready) > max_length:
             add(f"queue {q.name} holds {len(q.ready)} ready messages over its max length")
+
+    # TTL and retention (expiry.py): the head of a queue is never expired (RabbitMQ removes
+    # expired messages at the head), and a waiting message that will expire has its timer.
+    expiries = {(e[0], e[3]) for e in sim.heap if e[2] == _EV_EXPIRE}
+    for q in sim.queues.values():
+        if q.ready:
+            head = sim.messages[q.ready[0]]
+            if 0 <= head.expires_at <= sim.now:
+                add(f"queue {q.name}: its head {head.id} expired at {head.expires_at} but waits")
+        for mid in q.ready:
+            m = sim.messages[mid]
+            if m.expires_at > sim.now and not any(
+                t <= m.expires_at and i == mid for t, i in expiries
+            ):
+                add(f"message {mid} expires at {m.expires_at} but no timer will notice")
 
     # Sync lane.
     s = sim.sync

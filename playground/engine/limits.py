@@ -40,6 +40,14 @@ PUBLISH_BACKOFF_CAP = 30.0
 MAX_PUBLISH_RETRIES_PENDING = 1_000  # refused messages a sender holds for retry at once
 LOAD_WINDOW_SECONDS = 10  # the live load readouts (rates, Little's law) cover this window
 
+# Time: TTL, retention, delay
+MIN_MESSAGE_TTL = 0.1  # 0 = no TTL
+MAX_MESSAGE_TTL = 86_400.0
+MIN_RETENTION = 60.0  # SQS: 60 s to 14 days (0 here = kept until consumed)
+MAX_RETENTION = 1_209_600.0
+SQS_RETENTION = 345_600.0  # SQS's default retention period: 4 days
+MAX_DELIVERY_DELAY = 900.0  # SQS: delay queues and message timers, up to 15 minutes
+
 # Sync lane
 MIN_SYNC_TIMEOUT = 0.1
 MAX_SYNC_TIMEOUT = 60.0

@@ -67,7 +67,7 @@ def queue_load(sim, q):
     out = {
         "max_length": max_length,
         "overflow": overflow,
-        "own_limit": q.max_length is not None,
+        "own_limit": "max_length" in q.own,
         "in_system": now_in,
         "oldest_age": oldest,
         "offered": q.offered,

@@ -50,6 +50,7 @@ COUNTER_NAMES = (
     "ack_rejected",
     "crashes",
     "kills",  # receivers killed by the learner
+    "expired",  # messages whose TTL or retention period ended in a queue
     "publish_retries",  # refused copies the sender tried again
     "publish_gave_up",  # refused copies the sender stopped trying
 )
@@ -95,6 +96,9 @@ class Message:
         "order",
         "auto_ack",
         "visible_at",
+        "expires_at",
+        "own_ttl",
+        "entered_at",
     )
 
     def __init__(self, id, seq, queue, state, text, poison, now, order):
@@ -119,6 +123,9 @@ class Message:
         self.order = order  # position key inside the queue
         self.auto_ack = False  # the current delivery was made in auto-ack mode
         self.visible_at = -1.0  # in flight with a visibility timer: when it ends (else -1)
+        self.expires_at = -1.0  # when its TTL or the retention period ends (else -1)
+        self.own_ttl = -1.0  # its own expiration (TTL) in seconds (else -1)
+        self.entered_at = now  # when it entered its queue (publish, or a redrive)
 
     def to_list(self):
         return _message_getter(self)
@@ -148,6 +155,9 @@ class Message:
             m.order,
             m.auto_ack,
             m.visible_at,
+            m.expires_at,
+            m.own_ttl,
+            m.entered_at,
         ) = values
         return m
 
@@ -194,14 +204,13 @@ class Message:
 _message_getter = attrgetter(*Message.__slots__)
 
 # Message fields added after runs were first saved, with the value an old row gets.
-MESSAGE_DEFAULTS = {"visible_at": -1.0}
+MESSAGE_DEFAULTS = {"visible_at": -1.0, "expires_at": -1.0, "own_ttl": -1.0, "entered_at": -1.0}
 
 
 # A queue's load statistics (cumulative) and its own settings, beside its messages; a run
 # saved before one existed loads with these values.
 _QUEUE_DEFAULTS = {
-    "max_length": None,  # its own x-max-length (None: the broker-wide knob)
-    "overflow": None,  # its own x-overflow (None: the broker-wide knob)
+    "own": None,  # its own settings (spec.QUEUE_SETTINGS: knob name -> value), like arguments
     "offered": 0,  # copies the sender tried to put in (retries included)
     "accepted": 0,
     "refused": 0,
@@ -233,6 +242,7 @@ class Queue:
         self.max_acked_seq = 0
         for name_, default in _QUEUE_DEFAULTS.items():
             setattr(self, name_, default)
+        self.own = {}
         self.samples = deque(maxlen=L.LOAD_WINDOW_SECONDS + 1)
 
     def to_dict(self):
@@ -248,6 +258,7 @@ class Queue:
         }
         for name in _QUEUE_DEFAULTS:
             d[name] = getattr(self, name)
+        d["own"] = dict(self.own)
         d["samples"] = [list(s) for s in self.samples]
         return d
 
@@ -261,8 +272,12 @@ class Queue:
         q.rr = d["rr"]
         q.max_acked_seq = d["max_acked_seq"]
         for name, default in _QUEUE_DEFAULTS.items():
-            if name != "samples":
+            if name not in ("samples", "own"):
                 setattr(q, name, d.get(name, default))
+        q.own = dict(d.get("own") or {})
+        for name in ("max_length", "overflow"):  # saved as their own fields before "own"
+            if d.get(name) is not None:
+                q.own[name] = d[name]
         q.samples.extend(list(s) for s in d.get("samples") or ())
         return q
 

@@ -23,7 +23,7 @@ EV_PUBLISH_RETRY = 8  # a: refused message id, b: attempt, c: [queue, seq, text,
 class PublisherMixin:
     """Refusals and the sender's retries (part of :class:`Simulation`)."""
 
-    def _refuse(self, q, seq, text, poison, attempt, reason):
+    def _refuse(self, q, seq, text, poison, attempt, reason, ttl=None, delay=None):
         """The broker refuses this copy; the sender is told, and may retry it later."""
         m = self._new_message(seq, q.name, REFUSED, text, poison, reason)
         self.counters["refused"] += 1
@@ -34,7 +34,7 @@ class PublisherMixin:
             delay = self._publish_backoff(attempt)
             self.publish_waiting += 1
             self._push(self.now + delay, EV_PUBLISH_RETRY, m.id, attempt + 1,
-                       [q.name, seq, text, poison])  # fmt: skip
+                       [q.name, seq, text, poison, ttl, delay])  # fmt: skip
             self._log(
                 "publish_backoff", m.id, None, attempt,
                 f"it tries again in {delay:.2f} s (retry {attempt + 1} of {retries})",
@@ -57,7 +57,8 @@ class PublisherMixin:
 
     def _on_publish_retry(self, ev):
         self.publish_waiting -= 1
-        name, seq, text, poison = ev[5]
+        name, seq, text, poison, *more = ev[5]  # (ttl, delay: saved runs may lack them)
+        ttl, delay = (more + [None, None])[:2]
         q = self.queues[name]
         self.counters["publish_retries"] += 1
-        self._offer(q, seq, text, poison, ev[4])
+        self._offer(q, seq, text, poison, ev[4], ttl, delay)

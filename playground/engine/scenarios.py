@@ -31,6 +31,7 @@ LESSON_ORDER = (
     "backpressure",
     "fan-out",
     "poison-message",
+    "ttl-and-retention",
     "flaky-receiver",
     "ordering",
     "crash-before-ack",
@@ -151,7 +152,7 @@ def parse_scenario(name, data):
     queues = data.get("queues", [{"name": "orders"}])
     if not isinstance(queues, list) or len(queues) > L.MAX_QUEUES:
         raise ScenarioError(f"{where}: 'queues' must be a list of at most {L.MAX_QUEUES} tables")
-    # A queue may set its own length limit and overflow (spec.QUEUE_SETTINGS).
+    # A queue may set its own length limit, overflow, TTL, ... (spec.QUEUE_SETTINGS).
     qrules = {"name": NAME, "bound": Bool(), **{n: KNOB_RULES[n] for n in QUEUE_SETTINGS}}
     queues = tuple(_checked(q, qrules, f"{where} queue") for q in queues)
     qnames = [q.get("name") for q in queues]
@@ -243,8 +244,7 @@ def build_simulation(cls, scenario, seed, *, event_log_limit=L.EVENT_LOG_KEPT):
     sim.set_knobs(scenario.knobs)
     for q in scenario.queues:
         sim.add_queue(q["name"], q.get("bound", True))
-        for name in QUEUE_SETTINGS:
-            setattr(sim.queues[q["name"]], name, q.get(name))
+        sim.queues[q["name"]].own = {n: q[n] for n in QUEUE_SETTINGS if n in q}
     first = scenario.queues[0]["name"] if scenario.queues else None
     for spec in scenario.receivers:
         settings = {k: v for k, v in spec.items() if k not in ("id", "queue", "alive")}

@@ -19,6 +19,7 @@ from math import log as _ln
 from . import limits as L
 from .control import CommandsMixin
 from .events import EVENT_FIELDS
+from .expiry import EV_EXPIRE, ExpiryMixin
 from .load import sample_load
 from .metrics import Metrics
 from .model import (
@@ -50,9 +51,10 @@ EV_SYNC_TICK = 5  # a: sync generation
 EV_SYNC_DONE = 6  # a: call token
 EV_RESTART = 7  # a: receiver id, b: incarnation
 assert EV_PUBLISH_RETRY == 8  # a: refused message id, b: attempt, c: the copy (publisher.py)
+assert EV_EXPIRE == 9  # a: message id (expiry.py)
 
 
-class Simulation(PublisherMixin, CommandsMixin):
+class Simulation(ExpiryMixin, PublisherMixin, CommandsMixin):
     """One playground run. Create it with :meth:`from_scenario` (or directly for a bare setup)."""
 
     def __init__(self, seed=0, *, profile="teaching", event_log_limit=L.EVENT_LOG_KEPT):
@@ -295,7 +297,7 @@ class Simulation(PublisherMixin, CommandsMixin):
             w[1] = 0
         w[1] += n
 
-    def _publish(self, text="", poison=False):
+    def _publish(self, text="", poison=False, ttl=None, delay=None):
         """The sender publishes one message to the exchange (copies go to every bound queue)."""
         seq = self.pub_seq + 1
         self.pub_seq = seq
@@ -322,12 +324,13 @@ class Simulation(PublisherMixin, CommandsMixin):
             self._log("dropped", m.id, None, 0, reason)
             return [m]
         offer = self._offer
-        return [offer(q, seq, text, poison) for q in queues]
+        return [offer(q, seq, text, poison, 0, ttl, delay) for q in queues]
 
-    def _offer(self, q, seq, text, poison, attempt=0):
+    def _offer(self, q, seq, text, poison, attempt=0, ttl=None, delay=None):
         """One copy of publication ``seq`` offered to queue ``q``: accepted (ready, and
         perhaps pushing the oldest out under drop-head) or refused (reject-publish, or the
-        simulation is full). ``attempt``: how many times the sender tried this copy before."""
+        simulation is full). ``attempt``: how many times the sender tried this copy before;
+        ``ttl``, ``delay``: the message's own expiration and delivery delay (expiry.py)."""
         c = self.counters
         counts = self.counts
         q.offered += 1
@@ -338,12 +341,12 @@ class Simulation(PublisherMixin, CommandsMixin):
         ):
             return self._refuse(
                 q, seq, text, poison, attempt,
-                f"the simulation is full ({L.MAX_MESSAGES_IN_SYSTEM} messages)",
+                f"the simulation is full ({L.MAX_MESSAGES_IN_SYSTEM} messages)", ttl, delay,
             )  # fmt: skip
         if max_length and overflow == "reject-publish" and len(q.ready) >= max_length:
             return self._refuse(
                 q, seq, text, poison, attempt,
-                f"queue full: max length {max_length}, reject-publish",
+                f"queue full: max length {max_length}, reject-publish", ttl, delay,
             )  # fmt: skip
         # Inlined ``_new_message`` for an accepted copy (the hot path).
         now = self.now
@@ -361,6 +364,16 @@ class Simulation(PublisherMixin, CommandsMixin):
         self.event_seq = eseq
         why = f"{q.name}, retry {attempt} of the sender" if attempt else q.name
         self.events.append((eseq, now, "published", mid, None, 0, why))
+        k = self.knobs
+        if ttl is not None or q.own or k.message_ttl or k.retention_period or k.delivery_delay:
+            if ttl is not None:
+                m.own_ttl = ttl
+            self._set_expiry(m, q)
+            if delay is None:
+                delay = self._setting(q, "delivery_delay")
+            if delay:
+                self._delay(m, q, now + delay, f"delivery delay: invisible for {delay:g} s")
+                return m
         ready = q.ready
         ready.append(mid)
         if max_length and len(ready) > max_length and overflow == "drop-head":
@@ -370,9 +383,16 @@ class Simulation(PublisherMixin, CommandsMixin):
 
     def _limit(self, q):
         """``q``'s length limit and overflow policy: its own (queue arguments) or the broker's."""
+        own = q.own
         k = self.knobs
-        ml = q.max_length
-        return (k.max_length if ml is None else ml), (q.overflow or k.overflow)
+        if not own:
+            return k.max_length, k.overflow
+        return own.get("max_length", k.max_length), own.get("overflow", k.overflow)
+
+    def _setting(self, q, name):
+        """A knob of spec.QUEUE_SETTINGS as it applies to ``q``: its own value or the broker's."""
+        own = q.own
+        return own[name] if name in own else getattr(self.knobs, name)
 
     def _overflow(self, q):
         limit = self._limit(q)[0]
@@ -383,6 +403,8 @@ class Simulation(PublisherMixin, CommandsMixin):
             q.left += 1
             q.left_sum += self.now - head.published_at
             self._dead_letter(head, q, "max length", "overflow: max length, drop-head")
+        if q.ready:
+            self._reap(q)  # a new head may have expired while it waited behind
 
     def _enqueue(self, m, q, kind=None, reason=""):
         """Put ``m`` back into ``q``'s ready list at its publication position.
@@ -413,11 +435,14 @@ class Simulation(PublisherMixin, CommandsMixin):
         max_length, overflow = self._limit(q)
         if max_length and len(ready) > max_length and overflow == "drop-head":
             self._overflow(q)
+        ea = m.expires_at
+        if ea >= 0 and ea <= self.now:
+            self._reap(q)  # back past its expiry (it kept it while delivered)
 
     def _dead_letter(self, m, q, reason, drop_reason=None):
         """Move ``m`` (already taken out of ready/held/delayed) to the dead-letter queue."""
         c = self.counters
-        if self.knobs.dlq_enabled:
+        if self._setting(q, "dlq_enabled"):
             counts = self.counts
             counts[m.state] -= 1
             counts[DEAD_LETTERED] += 1
@@ -464,6 +489,9 @@ class Simulation(PublisherMixin, CommandsMixin):
                         break
                 tries -= 1
                 if not tries:
+                    ea = messages[ready[0]].expires_at
+                    if ea >= 0 and ea <= self.now:
+                        self._reap(q)  # it reached the head while nobody had room
                     return
                 idx += 1
                 if idx == n:
@@ -471,6 +499,10 @@ class Simulation(PublisherMixin, CommandsMixin):
             idx += 1
             q.rr = 0 if idx == n else idx
             m = messages[ready.popleft()]
+            ea = m.expires_at
+            if ea >= 0 and ea <= self.now:
+                self._expire(m, q)  # an expired message is never delivered (RabbitMQ ttl)
+                continue
             if limit and m.deliveries >= limit:
                 self._dead_letter(m, q, "delivery limit")
                 continue
@@ -1081,4 +1113,5 @@ Simulation._handlers = (
     Simulation._on_sync_done,
     Simulation._on_restart,
     Simulation._on_publish_retry,
+    Simulation._on_expire,
 )

@@ -424,6 +424,70 @@ KNOBS = (
         command="set_publisher", field="backoff",
     ),
     Setting(
+        "message_ttl", "float", 0.0,
+        label="Message TTL",
+        help=(
+            "Seconds a message may wait in the queue; then it expires and is dead-lettered "
+            "(reason: expired), or dropped when there is no dead-letter queue. 0 = no TTL. A "
+            "message's own TTL, when shorter, wins."
+        ),
+        lo=L.MIN_MESSAGE_TTL, hi=L.MAX_MESSAGE_TTL, or_zero=True, step=0.5, unit="s",
+        names={
+            RABBITMQ_QUORUM: {
+                "label": "x-message-ttl",
+                "help": (
+                    "The queue's message TTL: a message that waits longer expires and is "
+                    "dead-lettered with reason expired, or dropped without a dead-letter "
+                    "exchange; the lower of it and the message's expiration applies. 0 = none."
+                ),
+            },
+            SQS_STANDARD: {
+                "label": "Message TTL (SQS has none)",
+                "help": "SQS has no per-message TTL: use the retention period. 0 = none.",
+            },
+        },
+        command="set_expiry", field="message_ttl",
+    ),
+    Setting(
+        "retention_period", "float", 0.0,
+        label="Retention period",
+        help=(
+            "Seconds a message is kept at most, counted from when it was sent; after that it "
+            "is deleted, never dead-lettered. 0 = kept until it is consumed."
+        ),
+        lo=L.MIN_RETENTION, hi=L.MAX_RETENTION, or_zero=True, step=60.0, unit="s",
+        profiles={SQS_STANDARD: L.SQS_RETENTION},
+        names={
+            SQS_STANDARD: {
+                "label": "MessageRetentionPeriod",
+                "help": (
+                    "How long SQS keeps a message nobody deleted: 4 days by default, 60 s to "
+                    "14 days. Then it is deleted, with no dead-letter copy."
+                ),
+            },
+        },
+        command="set_expiry", field="retention_period",
+    ),
+    Setting(
+        "delivery_delay", "float", 0.0,
+        label="Delivery delay",
+        help=(
+            "Seconds a new message stays invisible before anyone can receive it (up to 15 "
+            "minutes); a message's own delay wins. 0 = none."
+        ),
+        lo=0.0, hi=L.MAX_DELIVERY_DELAY, step=1.0, unit="s",
+        names={
+            SQS_STANDARD: {
+                "label": "DelaySeconds (delay queue)",
+                "help": (
+                    "A delay queue keeps each new message invisible for this long (0 to 900 s); "
+                    "a message timer (DelaySeconds on SendMessage) overrides it."
+                ),
+            },
+        },
+        command="set_expiry", field="delivery_delay",
+    ),
+    Setting(
         "redrive_mode", "choice", "reset",
         label="Redrive",
         help="What a message sent back from the dead-letter queue becomes.",
@@ -435,12 +499,17 @@ KNOBS = (
 # Knobs a queue may also set for itself (RabbitMQ: the queue arguments x-max-length and
 # x-overflow), so queues with different policies can run side by side; a queue that does not
 # set one follows the broker-wide knob.
-QUEUE_SETTINGS = ("max_length", "overflow")
+QUEUE_SETTINGS = ("max_length", "overflow", "message_ttl", "dlq_enabled", "delivery_delay")
 
 RECEIVER_SETTING_NAMES = tuple(s.name for s in RECEIVER_SETTINGS)
 RECEIVER_SETTING = {s.name: s for s in RECEIVER_SETTINGS}
 KNOB = {k.name: k for k in KNOBS}
 KNOB_NAMES = tuple(k.name for k in KNOBS)
+
+
+def queue_settings():
+    """The knobs a queue may set for itself, as Settings."""
+    return tuple(KNOB[name] for name in QUEUE_SETTINGS)
 
 
 def knobs_of(action):

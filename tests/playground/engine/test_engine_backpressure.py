@@ -209,7 +209,7 @@ def test_a_run_saved_before_backpressure_existed_loads_with_the_defaults():
     sim.advance(5)
     data = json.loads(sim.to_json())
     for q in data["queues"]:
-        for key in ("max_length", "overflow", "offered", "accepted", "refused", "shed", "acked",
+        for key in ("own", "offered", "accepted", "refused", "shed", "acked",
                     "wait_sum", "left", "left_sum", "samples"):  # fmt: skip
             del q[key]
     for key in ("publish_retries", "publish_gave_up"):
@@ -223,3 +223,16 @@ def test_a_run_saved_before_backpressure_existed_loads_with_the_defaults():
     old.advance(5)
     assert check_invariants(old) == []
     json.dumps(old.to_dict(), allow_nan=False)
+
+
+def test_a_run_saved_with_the_queues_limits_as_their_own_fields_keeps_them():
+    """The first saved form (6555673) kept a queue's limit as ``max_length``/``overflow``."""
+    sim = lanes()
+    data = json.loads(sim.to_json())
+    for q in data["queues"]:
+        own = q.pop("own")
+        q["max_length"], q["overflow"] = own.get("max_length"), own.get("overflow")
+    old = Simulation.from_dict(data)
+    assert old._limit(old.queues["reject-publish"]) == (10, "reject-publish")
+    assert old._limit(old.queues["unbounded"]) == (0, "drop-head")
+    assert old.to_dict() == sim.to_dict()

@@ -126,7 +126,7 @@ def test_a_full_system_refuses_more_messages(sim):
 
 def test_every_command_round_trips_through_plain_data():
     examples = {
-        "publish": {"text": "hi", "poison": True},
+        "publish": {"text": "hi", "poison": True, "ttl": 3.0, "delay": 1.0},
         "burst": {"n": 3},
         "set_rate": {"rate": 2.5},
         "set_sync": {"rate": 1.0, "timeout": 2.0},
@@ -140,6 +140,8 @@ def test_every_command_round_trips_through_plain_data():
         "set_detection_delay": {"seconds": 1.0},
         "set_max_length": {"max_length": 5, "overflow": "reject-publish"},
         "set_publisher": {"retries": 3, "backoff": 0.5},
+        "set_expiry": {"message_ttl": 5.0, "retention_period": 60.0, "delivery_delay": 1.0},
+        "set_queue": {"queue": "orders", "message_ttl": 2.0, "dlq_enabled": False},
         "set_profile": {"profile": "sqs-standard"},
         "redrive": {"all": True},
         "settle": {"receiver": "r1", "message": 1, "ack": False},

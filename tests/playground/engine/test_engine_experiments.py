@@ -45,7 +45,7 @@ STEP_SCENARIOS = {
     3: {"async-moves-on"},
     4: {"slow-receiver", "backpressure"},  # its backpressure section tries "backpressure"
     5: {"fan-out"},
-    6: {"poison-message", "flaky-receiver"},
+    6: {"poison-message", "flaky-receiver", "ttl-and-retention"},
     7: {"ordering", "crash-before-ack"},
 }
 REQUIRED_MYTHS = ("async-means-instant", "order-is-automatic", "queue-exactly-once",

@@ -15,9 +15,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from playground.engine import COMMANDS, PROFILES, CommandError, Simulation, check_invariants
 from playground.engine.events import EVENT_KINDS
-from playground.engine.spec import RECEIVER_SETTINGS, knobs_of
+from playground.engine.spec import RECEIVER_SETTINGS, knobs_of, queue_settings
 
-SCENARIOS = ["sandbox", "fan-out", "crash-before-ack", "sync-blocks", "ordering", "backpressure"]
+SCENARIOS = ["sandbox", "fan-out", "crash-before-ack", "sync-blocks", "ordering", "backpressure",
+             "ttl-and-retention"]  # fmt: skip
 
 # Values worth trying per setting (small, so that things happen within a few seconds).
 INTERESTING = {
@@ -34,6 +35,9 @@ INTERESTING = {
     "max_length": [0, 1, 3],
     "publish_retries": [0, 1, 3],
     "publish_backoff": [0.1, 1.0],
+    "message_ttl": [0.0, 0.5, 2.0, 6.0],
+    "retention_period": [0.0, 60.0],
+    "delivery_delay": [0.0, 0.5, 3.0],
 }
 
 
@@ -89,10 +93,20 @@ class EngineMachine(RuleBasedStateMachine):
 
     # ---------------------------------------------------------------- senders
 
-    @rule(text=st.text(max_size=5), poison=st.booleans())
-    def publish(self, text, poison):
+    @rule(
+        text=st.text(max_size=5),
+        poison=st.booleans(),
+        ttl=st.sampled_from([None, None, 0.3, 1.0, 4.0]),
+        delay=st.sampled_from([None, None, 0.0, 1.5]),
+    )
+    def publish(self, text, poison, ttl, delay):
         ready_before = {name: len(q.ready) for name, q in self.sim.queues.items()}
-        result = self.try_apply({"action": "publish", "text": text, "poison": poison})
+        command = {"action": "publish", "text": text, "poison": poison}
+        if ttl is not None:
+            command["ttl"] = ttl
+        if delay is not None:
+            command["delay"] = delay
+        result = self.try_apply(command)
         if result is None:
             return
         for mid in result["messages"]:
@@ -186,7 +200,7 @@ class EngineMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), action=st.sampled_from(
         ["set_retry_policy", "set_visibility_timeout", "set_detection_delay", "set_max_length",
-         "set_publisher"]
+         "set_publisher", "set_expiry"]
     ))  # fmt: skip
     def knobs(self, data, action):
         command = {"action": action}
@@ -195,6 +209,15 @@ class EngineMachine(RuleBasedStateMachine):
                 command[k.command_field] = data.draw(command_values(k))
         if action == "set_max_length" and data.draw(st.booleans()):
             command["queue"] = self.pick(data, self.sim.queues, "orders")  # its own limit
+        self.try_apply(command)
+
+    @rule(data=st.data())
+    def queue_settings(self, data):
+        """A queue's own settings (its TTL, dead-letter queue, length limit, delay)."""
+        command = {"action": "set_queue", "queue": self.pick(data, self.sim.queues, "orders")}
+        for k in queue_settings():
+            if data.draw(st.booleans()):
+                command[k.name] = data.draw(setting_values(k))
         self.try_apply(command)
 
     @rule(profile=st.sampled_from(sorted(PROFILES)))
