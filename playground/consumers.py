@@ -214,9 +214,16 @@ class PlaygroundConsumer(NotFoundConsumer):
             if not await self.save():
                 await self.gone()
                 return
-            slug = await database_sync_to_async(runs.share_create)(
-                scenario=self.scenario, sim=self.session.sim
-            )
+            session = self.scope.get("session")
+            try:
+                slug = await database_sync_to_async(runs.share_create)(
+                    scenario=self.scenario,
+                    sim=self.session.sim,
+                    session_key=session.session_key if session is not None else None,
+                )
+            except runs.ShareRefused as refused:  # too big, or shared a moment ago
+                await self.send_all([self.session.notice(refused.message, kind="info")])
+                return
             await self.send_all(self.session.shared(slug))
 
     async def run_clock(self) -> None:

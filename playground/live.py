@@ -18,11 +18,8 @@ from playground.engine import experiments as X
 from playground.engine import limits as L
 from playground.engine.commands import parse_command
 from playground.protocol import EVENT_FILTERS, FrameError, Request, engine_command, parse_frame
+from playground.runs import SHARE_INTERVAL, SHARED_RECENTLY  # the per-learner limit: runs.py
 
-SHARE_INTERVAL = 10.0  # seconds between two shares of one open playground
-SHARED_RECENTLY = (
-    "You shared this run a moment ago: that link still works. Try again in a few seconds."
-)
 THROTTLED = "That was a lot of commands at once. Give the simulation a moment, then try again."
 NOT_IN_EXPERIMENT = (
     "An experiment keeps its setup until the question is decided; only pause, resume, step "

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+import time
+from importlib import import_module
 
+from django.conf import settings
 from django.utils import timezone
 
 from lessons.models import Learner
 from playground.engine import Simulation
 from playground.models import PlaygroundRun, SharedRun
+
+MAX_SHARE_BYTES = 1_000_000  # what one share may store (its command log and state, as JSON)
+SHARE_INTERVAL = 10.0  # seconds between two shares of one learner
+SHARED_RECENTLY = (
+    "You shared this run a moment ago: that link still works. Try again in a few seconds."
+)
+SESSION_SHARED_AT = "playground_shared_at"  # when the learner last shared (Unix time)
 
 
 def new_seed() -> int:
@@ -85,18 +96,47 @@ def run_reset(*, learner_id, scenario: str, seed: int | None = None) -> Simulati
     return sim
 
 
-def share_create(*, scenario: str, sim: Simulation) -> str:
-    """Store the run's seed and commands under a short slug; return the slug."""
+class ShareRefused(Exception):
+    """The run was not shared; ``message`` says why, for the learner."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def share_create(*, scenario: str, sim: Simulation, session_key: str | None = None) -> str:
+    """Store the run's seed and commands under a short slug; return the slug.
+
+    Raises ShareRefused if what would be stored is over MAX_SHARE_BYTES, or if the learner
+    behind ``session_key`` shared less than SHARE_INTERVAL seconds ago (in any tab or socket:
+    the time is kept in their session, so a reconnect does not reset it).
+    """
+    commands = [list(entry) for entry in sim.command_log]
+    state = sim.to_dict()
+    size = len(json.dumps([commands, state], separators=(",", ":")).encode())
+    if size > MAX_SHARE_BYTES:
+        raise ShareRefused(
+            f"This run is too big to share ({size / 1e6:.1f} MB; a share may store at most "
+            f"{MAX_SHARE_BYTES / 1e6:g} MB). Start again and share a shorter run."
+        )
+    if session_key:
+        _share_allowance(session_key)
     slug = secrets.token_urlsafe(9)
     SharedRun.objects.create(
-        slug=slug,
-        scenario=scenario,
-        seed=sim.seed,
-        commands=[list(entry) for entry in sim.command_log],
-        until=sim.now,
-        state=sim.to_dict(),
+        slug=slug, scenario=scenario, seed=sim.seed, commands=commands, until=sim.now, state=state
     )
     return slug
+
+
+def _share_allowance(session_key: str) -> None:
+    """One share per SHARE_INTERVAL per learner (their session), across tabs and reconnects."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+    now = time.time()
+    last = store.get(SESSION_SHARED_AT)
+    if isinstance(last, int | float) and 0 <= now - last < SHARE_INTERVAL:
+        raise ShareRefused(SHARED_RECENTLY)
+    store[SESSION_SHARED_AT] = now
+    store.save()
 
 
 def share_get(*, slug: str) -> SharedRun | None:
