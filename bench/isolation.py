@@ -96,7 +96,7 @@ async def home(server, until: float, latencies: list[float]) -> None:
 
 async def measure(budget: bool, seconds: float, others: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        stack = Stack(Path(tmp), redis_url="")
+        stack = Stack(Path(tmp), redis_url="", name="isolation")
         env = {} if budget else {"DJANGO_PLAYGROUND_TICK_EVENTS": "0"}
         try:
             server = stack.daphne("bench", env=env)

@@ -46,7 +46,7 @@ async def main() -> None:
         print("RESULT skipped=1")
         return
     with tempfile.TemporaryDirectory() as tmp:
-        stack = Stack(Path(tmp))
+        stack = Stack(Path(tmp), name="idle")
         try:
             server = stack.daphne("idle")
             cookies = [learner_cookie(server) for _ in range(SOCKETS)]

@@ -24,7 +24,7 @@ STORE = (
 def production_server(request, tmp_path):
     """Daphne with the production flags; "parts" also sends frames of at most 8 KB, so the
     queues and receivers panels arrive cut in parts that the page must join."""
-    stack = Stack(tmp_path, redis_url="")
+    stack = Stack(tmp_path, redis_url="", name="bigview")
     env = {"DJANGO_WS_FRAME_BYTES": "8000"} if request.param == "parts" else {}
     try:
         yield stack, stack.daphne("big", env=env)

@@ -27,7 +27,7 @@ PAUSED = re.compile(r"Live updates between servers are paused")
 @pytest.fixture
 def outage_server(tmp_path):
     redis = RedisServer(tmp_path).start()
-    stack = Stack(tmp_path, redis_url=redis.url)
+    stack = Stack(tmp_path, redis_url=redis.url, name="outage")
     try:
         yield stack.daphne("outage"), redis
     finally:

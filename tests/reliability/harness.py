@@ -142,7 +142,8 @@ class Daphne:
 class Stack:
     """Daphne processes sharing one fresh database and the REDIS_URL channel layer."""
 
-    def __init__(self, tmp: Path, *, redis_url: str | None = None) -> None:
+    def __init__(self, tmp: Path, *, redis_url: str | None = None, name: str = "reliability"):
+        """``name``: the database's suffix; stacks alive at the same time need different ones."""
         self.tmp = tmp
         self.redis_url = os.environ.get("REDIS_URL", "") if redis_url is None else redis_url
         self.env = {
@@ -151,7 +152,7 @@ class Stack:
             "DJANGO_TESTING": "1",
             "DJANGO_DEBUG": "0",
             "DJANGO_VAR_DIR": str(tmp),
-            "DATABASE_URL": fresh_database_url(tmp, "reliability"),
+            "DATABASE_URL": fresh_database_url(tmp, name),
             "REDIS_URL": self.redis_url,
             "PYTHONUNBUFFERED": "1",
             "DJANGO_LOG_LEVEL": "INFO",
