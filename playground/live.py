@@ -334,8 +334,9 @@ class LiveSession:
         actual = sim_s / wall_s if wall_s > 0 else 0.0
         return (
             f"Running slower than asked (about {actual:.2g}× instead of "
-            f"{self.sim.speed:g}×): this run has more going on than the server computes for "
-            "one learner at a time. Fewer failing receivers or a lower rate bring it back."
+            f"{self.sim.speed:g}×): this run makes more events than the server works through "
+            "for one learner at once, so that other learners are not slowed down. Fewer failing "
+            "receivers or a lower rate bring it back to speed."
         )
 
     def narrate(self) -> str | None:
