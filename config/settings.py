@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "lessons",
     "playground",
     "conformance",
+    "classroom",
 ]
 
 MIDDLEWARE = [
@@ -248,7 +249,10 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000")) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS and env_bool("DJANGO_HSTS_PRELOAD", default=True)
-if env_bool("DJANGO_BEHIND_PROXY"):
+# Behind a reverse proxy the client's address is the last X-Forwarded-For entry (the one the
+# proxy added); classroom/ counts refused teacher links and join codes per client address.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY")
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Bodies larger than this are refused before a view sees them.

@@ -20,6 +20,7 @@ urlpatterns = [
     path("playground/", include("playground.urls")),
     path("experiments/", include("playground.experiment_urls")),
     path("evidence/", include("conformance.urls")),
+    path("", include("classroom.urls")),
 ]
 
 handler404 = "lessons.views.page_not_found"
