@@ -80,7 +80,7 @@ class QuizCell:
     def text(self) -> str:
         if self.score is None:
             return ""
-        return f"{self.score}/{self.total}" + ("" if self.complete else " (in progress)")
+        return f"{self.score}/{self.total}" + ("" if self.complete else " so far")
 
 
 @dataclass(frozen=True)
@@ -190,7 +190,7 @@ class Share:
 class QuestionSpread:
     key: str  # "myths/async-means-instant", "predictions/step-3-..."
     question: Question
-    source: str  # "Fact or myth?", "Prediction, step 3"
+    source: str  # the quiz's title ("Fact or myth?"), or "Prediction" for a step's prediction
     answered: int  # students whose latest answer this is
     wrong: int
     confident_misses: int
@@ -205,7 +205,7 @@ def _question(key: str) -> tuple[Question, str] | None:
     slug, _, qid = key.partition("/")
     if slug == PREDICTIONS:
         question = get_prediction(qid)
-        return (question, f"Prediction, step {question.step}") if question else None
+        return (question, "Prediction") if question else None
     quiz = quiz_get(slug)
     question = quiz.question(qid) if quiz else None
     return (question, quiz.title) if question else None
