@@ -1,4 +1,5 @@
-"""Benchmark: our engine vs SimPy on the reference scenario, plus snapshot/restore time.
+"""Benchmark: our engine vs SimPy on the reference scenario, plus snapshot/restore time and
+what one live UI tick costs the engine.
 
 Reference scenario (issue 4): one producer sends N messages, one per time unit, into one FIFO
 queue; 3 competing receivers with exponential processing time (mean 2.5); each attempt fails
@@ -355,6 +356,29 @@ def snapshot_times(repeats=5):
     return held, len(text), statistics.median(snaps), statistics.median(restores)
 
 
+def tick_costs(ticks=600, dt=0.1):
+    """What a live playground pays the engine per UI tick (0.1 s of simulated time): the
+    tick itself, and the view it then draws from, on a quiet lesson scenario and on a busy
+    run (50 messages a second, 3 receivers, the backpressure lanes' readouts included)."""
+    out = {}
+    busy = Simulation.from_scenario("backpressure", 1)
+    busy.apply({"action": "set_rate", "rate": L.MAX_RATE})
+    for name, sim in (("slow-receiver", Simulation.from_scenario("slow-receiver", 1)),
+                      ("busy", busy)):  # fmt: skip
+        sim.advance(30.0)  # warm: a backlog, metric buckets, load samples
+        tick_ms, view_ms = [], []
+        for _ in range(ticks):
+            t0 = time.perf_counter()
+            sim.tick(dt, max_events=L.MAX_EVENTS_PER_TICK)
+            t1 = time.perf_counter()
+            sim.view(series=False, events=0)
+            t2 = time.perf_counter()
+            tick_ms.append((t1 - t0) * 1000)
+            view_ms.append((t2 - t1) * 1000)
+        out[name] = (statistics.median(tick_ms), statistics.median(view_ms))
+    return out
+
+
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
@@ -384,6 +408,7 @@ def main():
             + ", ".join(f"{b} {run['engine'] / run[b]:.2f}x" for b in baselines)
         )
     held, size, snap_ms, restore_ms = snapshot_times()
+    ticks = tick_costs()
     print()
     print(f"{'median msg/CPU-s':<18}" + "".join(f"{name:>17}" for name in contenders))
     print(f"{'':<18}" + "".join(f"{statistics.median(rates[k]):>17,.0f}" for k in contenders))
@@ -396,12 +421,17 @@ def main():
             )
         )
     print(f"snapshot of {held} messages: {size / 1e6:.2f} MB JSON")
+    print(f"snapshot {snap_ms:.1f} ms, restore {restore_ms:.1f} ms (median of 5)")
+    for name, (tick, view) in ticks.items():
+        print(f"per UI tick (0.1 s), {name}: engine {tick:.3f} ms, view {view:.3f} ms (median)")
     fields = [
         f"ratio_vs_simpy{baselines[b]}={statistics.median(ratios['engine', b]):.2f}"
         for b in baselines
     ]
     fields += [f"snapshot_ms={snap_ms:.1f}", f"restore_ms={restore_ms:.1f}"]
     fields += [f"engine_msgs_per_cpu_s={statistics.median(rates['engine']):.0f}"]
+    fields += [f"tick_ms_{name.replace('-', '_')}={tick:.3f}" for name, (tick, _v) in ticks.items()]
+    fields += [f"view_ms_{name.replace('-', '_')}={view:.3f}" for name, (_t, view) in ticks.items()]
     fields += [
         f"ceiling_vs_simpy{baselines[b]}={statistics.median(ratios['ceiling', b]):.2f}"
         for b in baselines

@@ -89,6 +89,8 @@ class CommandsMixin:
 
     def _cmd_publish(self, cmd):
         self._check_publish(1)
+        if cmd.ttl is not None or cmd.delay:
+            self.timed = True
         return self._publish_result(self._publish(cmd.text, cmd.poison, cmd.ttl, cmd.delay))
 
     def _cmd_burst(self, cmd):
@@ -246,6 +248,7 @@ class CommandsMixin:
     def _change_queue(self, q, changes):
         """Set ``q``'s own settings, then what the change means for its messages."""
         q.own.update(changes)
+        self._note_timed()
         self._enforce_max_length()
         if {"message_ttl", "retention_period"} & set(changes):
             self._retime_expiry(q)
@@ -264,6 +267,7 @@ class CommandsMixin:
                 for name in QUEUE_SETTINGS:
                     if name in changes:
                         q.own.pop(name, None)
+        self._note_timed()
         said = ""
         if k.return_mode != before["return_mode"]:
             said = self._convert_returns()

@@ -27,8 +27,24 @@ from .model import DROPPED, READY
 EV_EXPIRE = 9  # a: message id (its expires_at is the event's time)
 
 
+TIMED_SETTINGS = ("message_ttl", "retention_period", "delivery_delay")
+
+
 class ExpiryMixin:
-    """TTL, retention and delivery delay (part of :class:`Simulation`)."""
+    """TTL, retention and delivery delay (part of :class:`Simulation`).
+
+    ``sim.timed`` turns on (and stays on) once any of them is set, broker-wide or on a queue,
+    or a message carries its own TTL or delay: until then publishing and delivery skip every
+    expiry check, so runs that never use time limits do not pay for them.
+    """
+
+    def _note_timed(self):
+        if self.timed:
+            return
+        k = self.knobs
+        self.timed = any(getattr(k, n) for n in TIMED_SETTINGS) or any(
+            q.own.get(n) for q in self.queues.values() for n in TIMED_SETTINGS
+        )
 
     def _expiry_time(self, m, q):
         """When ``m`` expires in ``q`` (-1: never), from its TTLs and the retention period."""
@@ -48,6 +64,7 @@ class ExpiryMixin:
         t = self._expiry_time(m, q)
         m.expires_at = t
         if t >= 0:
+            self.timed = True
             self._push(t, EV_EXPIRE, m.id)
 
     def _on_expire(self, ev):

@@ -1,8 +1,10 @@
 """Live load readouts of a queue: arrival rate, throughput, age of the oldest message, and
 Little's law.
 
-Every second (at the metric bucket boundaries, fixed times, so the readouts never depend on
-how time was chopped) each queue records its cumulative counts and how many of its messages
+In a run that records them (``sim.load_sampling``: a scenario with ``load_readouts = true``;
+a run that does not pays nothing for them and its rates stay None), every second (at the
+metric bucket boundaries, fixed times, so the readouts never depend on how time was chopped)
+each queue records its cumulative counts and how many of its messages
 are in the system (ready, waiting out a delay, or in flight). The readouts compare the newest
 record with the one ``LOAD_WINDOW_SECONDS`` earlier:
 
@@ -43,14 +45,26 @@ def sample_load(sim, first, last, width):
     """Record every queue's counts at each boundary from ``first`` to ``last`` (called as
     metric buckets close; nothing changed between them), so the records are the same however
     time was chopped into calls."""
+    receivers = sim.receivers
+    if first == last:  # one boundary: the usual case, once a simulated second (the hot path)
+        for q in sim.queues.values():
+            held = 0
+            for rid in q.consumers:
+                held += len(receivers[rid].held)
+            q.samples.append(
+                (first, q.offered, q.accepted, q.acked, q.wait_sum,
+                 len(q.ready) + len(q.delayed) + held, q.shed, q.refused,
+                 q.acked + q.shed, q.wait_sum + q.shed_sum)
+            )  # fmt: skip
+        return
     kept = L.LOAD_WINDOW_SECONDS + 1
     n = int(round((last - first) / width)) + 1
     times = [first + i * width for i in range(max(0, n - kept), n)]
     for q in sim.queues.values():
-        row = [q.offered, q.accepted, q.acked, q.wait_sum, in_system(sim, q), q.shed, q.refused,
-               q.left, q.left_sum]  # fmt: skip
+        row = (q.offered, q.accepted, q.acked, q.wait_sum, in_system(sim, q), q.shed, q.refused,
+               q.acked + q.shed, q.wait_sum + q.shed_sum)  # fmt: skip
         for t in times:
-            q.samples.append([t, *row])
+            q.samples.append((t, *row))
 
 
 def _rate(new, old, i, width):

@@ -217,8 +217,7 @@ _QUEUE_DEFAULTS = {
     "shed": 0,  # pushed out by drop-head (dead-lettered or dropped)
     "acked": 0,
     "wait_sum": 0.0,  # seconds from publish to ack, summed over acked messages
-    "left": 0,  # messages that left the system: acked or pushed out by drop-head
-    "left_sum": 0.0,  # seconds they spent in it, summed
+    "shed_sum": 0.0,  # seconds the shed messages had spent in the queue, summed
     "samples": None,  # per-second records (load.py)
 }
 
@@ -278,7 +277,7 @@ class Queue:
         for name in ("max_length", "overflow"):  # saved as their own fields before "own"
             if d.get(name) is not None:
                 q.own[name] = d[name]
-        q.samples.extend(list(s) for s in d.get("samples") or ())
+        q.samples.extend(tuple(s) for s in d.get("samples") or ())
         return q
 
 

@@ -61,4 +61,4 @@ class PublisherMixin:
         ttl, delay = (more + [None, None])[:2]
         q = self.queues[name]
         self.counters["publish_retries"] += 1
-        self._offer(q, seq, text, poison, ev[4], ttl, delay)
+        self._offer((q,), seq, text, poison, ev[4], ttl, delay)

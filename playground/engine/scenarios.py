@@ -241,10 +241,12 @@ def build_simulation(cls, scenario, seed, *, event_log_limit=L.EVENT_LOG_KEPT):
     """Make a simulation of class ``cls`` set up as ``scenario``."""
     sim = cls(seed, profile=scenario.profile, event_log_limit=event_log_limit)
     sim.scenario = scenario.name
+    sim.load_sampling = scenario.load_readouts
     sim.set_knobs(scenario.knobs)
     for q in scenario.queues:
         sim.add_queue(q["name"], q.get("bound", True))
         sim.queues[q["name"]].own = {n: q[n] for n in QUEUE_SETTINGS if n in q}
+    sim._note_timed()
     first = scenario.queues[0]["name"] if scenario.queues else None
     for spec in scenario.receivers:
         settings = {k: v for k, v in spec.items() if k not in ("id", "queue", "alive")}

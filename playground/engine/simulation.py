@@ -82,6 +82,8 @@ class Simulation(ExpiryMixin, PublisherMixin, CommandsMixin):
         self.rate = 0.0
         self.rate_gen = 0
         self.publish_waiting = 0  # refused copies the sender holds for a retry
+        self.load_sampling = False  # record the queues' load each second (load.py)
+        self.timed = False  # a TTL, retention or delay was ever in use (expiry.py)
         self.sync = SyncLane()
         self.counts = dict.fromkeys(STATES, 0)
         self.created = 0
@@ -119,6 +121,7 @@ class Simulation(ExpiryMixin, PublisherMixin, CommandsMixin):
     def set_knobs(self, values):
         for key, value in values.items():
             setattr(self.knobs, key, value)
+        self._note_timed()
 
     def add_queue(self, name, bound=True):
         from .model import Queue
@@ -219,7 +222,8 @@ class Simulation(ExpiryMixin, PublisherMixin, CommandsMixin):
                 m.skip_idle(until, ready, in_flight, delayed, dlq)  # nothing changes meanwhile
             else:
                 m.close(ready, in_flight, delayed, dlq)
-            sample_load(self, boundary, m.start, m.width)
+            if self.load_sampling:
+                sample_load(self, boundary, m.start, m.width)
             if self.goal is not None and self.goal_met_at is None:
                 if boundary > self.now:
                     self.now = boundary  # time has passed to the boundary
@@ -323,63 +327,72 @@ class Simulation(ExpiryMixin, PublisherMixin, CommandsMixin):
             c["dropped"] += 1
             self._log("dropped", m.id, None, 0, reason)
             return [m]
-        offer = self._offer
-        return [offer(q, seq, text, poison, 0, ttl, delay) for q in queues]
+        return self._offer(queues, seq, text, poison, 0, ttl, delay)
 
-    def _offer(self, q, seq, text, poison, attempt=0, ttl=None, delay=None):
-        """One copy of publication ``seq`` offered to queue ``q``: accepted (ready, and
+    def _offer(self, queues, seq, text, poison, attempt=0, ttl=None, delay=None):
+        """A copy of publication ``seq`` offered to each of ``queues``: accepted (ready, and
         perhaps pushing the oldest out under drop-head) or refused (reject-publish, or the
         simulation is full). ``attempt``: how many times the sender tried this copy before;
-        ``ttl``, ``delay``: the message's own expiration and delivery delay (expiry.py)."""
+        ``ttl``, ``delay``: the message's own expiration and delivery delay (expiry.py).
+        Returns the copies, in the order of ``queues``."""
         c = self.counters
         counts = self.counts
-        q.offered += 1
-        max_length, overflow = self._limit(q)
-        if (
-            counts[READY] + counts[IN_FLIGHT] + counts[DELAYED] + counts[DEAD_LETTERED]
-            >= L.MAX_MESSAGES_IN_SYSTEM
-        ):
-            return self._refuse(
-                q, seq, text, poison, attempt,
-                f"the simulation is full ({L.MAX_MESSAGES_IN_SYSTEM} messages)", ttl, delay,
-            )  # fmt: skip
-        if max_length and overflow == "reject-publish" and len(q.ready) >= max_length:
-            return self._refuse(
-                q, seq, text, poison, attempt,
-                f"queue full: max length {max_length}, reject-publish", ttl, delay,
-            )  # fmt: skip
-        # Inlined ``_new_message`` for an accepted copy (the hot path).
-        now = self.now
-        mid = self.next_id
-        self.next_id = mid + 1
-        order = self.next_order
-        self.next_order = order + 1
-        m = Message(mid, seq, q.name, READY, text, poison, now, order)
-        self.messages[mid] = m
-        counts[READY] += 1
-        self.created += 1
-        c["accepted"] += 1
-        q.accepted += 1
-        eseq = self.event_seq + 1
-        self.event_seq = eseq
-        why = f"{q.name}, retry {attempt} of the sender" if attempt else q.name
-        self.events.append((eseq, now, "published", mid, None, 0, why))
         k = self.knobs
-        if ttl is not None or q.own or k.message_ttl or k.retention_period or k.delivery_delay:
-            if ttl is not None:
-                m.own_ttl = ttl
-            self._set_expiry(m, q)
-            if delay is None:
-                delay = self._setting(q, "delivery_delay")
-            if delay:
-                self._delay(m, q, now + delay, f"delivery delay: invisible for {delay:g} s")
-                return m
-        ready = q.ready
-        ready.append(mid)
-        if max_length and len(ready) > max_length and overflow == "drop-head":
-            self._overflow(q)
-        self._dispatch(q)
-        return m
+        now = self.now
+        out = []
+        for q in queues:
+            q.offered += 1
+            own = q.own
+            if own:
+                max_length, overflow = self._limit(q)
+            else:
+                max_length = k.max_length
+                overflow = k.overflow
+            if (
+                counts[READY] + counts[IN_FLIGHT] + counts[DELAYED] + counts[DEAD_LETTERED]
+                >= L.MAX_MESSAGES_IN_SYSTEM
+            ):
+                out.append(self._refuse(
+                    q, seq, text, poison, attempt,
+                    f"the simulation is full ({L.MAX_MESSAGES_IN_SYSTEM} messages)", ttl, delay,
+                ))  # fmt: skip
+                continue
+            if max_length and overflow == "reject-publish" and len(q.ready) >= max_length:
+                out.append(self._refuse(
+                    q, seq, text, poison, attempt,
+                    f"queue full: max length {max_length}, reject-publish", ttl, delay,
+                ))  # fmt: skip
+                continue
+            # Inlined ``_new_message`` for an accepted copy (the hot path).
+            mid = self.next_id
+            self.next_id = mid + 1
+            order = self.next_order
+            self.next_order = order + 1
+            m = Message(mid, seq, q.name, READY, text, poison, now, order)
+            self.messages[mid] = m
+            counts[READY] += 1
+            self.created += 1
+            c["accepted"] += 1
+            q.accepted += 1
+            eseq = self.event_seq + 1
+            self.event_seq = eseq
+            why = f"{q.name}, retry {attempt} of the sender" if attempt else q.name
+            self.events.append((eseq, now, "published", mid, None, 0, why))
+            out.append(m)
+            if self.timed or ttl is not None or delay:
+                if ttl is not None:
+                    m.own_ttl = ttl
+                self._set_expiry(m, q)
+                wait = self._setting(q, "delivery_delay") if delay is None else delay
+                if wait:
+                    self._delay(m, q, now + wait, f"delivery delay: invisible for {wait:g} s")
+                    continue
+            ready = q.ready
+            ready.append(mid)
+            if max_length and len(ready) > max_length and overflow == "drop-head":
+                self._overflow(q)
+            self._dispatch(q)
+        return out
 
     def _limit(self, q):
         """``q``'s length limit and overflow policy: its own (queue arguments) or the broker's."""
@@ -400,8 +413,7 @@ class Simulation(ExpiryMixin, PublisherMixin, CommandsMixin):
         while len(q.ready) > limit:
             head = messages[q.ready.popleft()]
             q.shed += 1
-            q.left += 1
-            q.left_sum += self.now - head.published_at
+            q.shed_sum += self.now - head.published_at
             self._dead_letter(head, q, "max length", "overflow: max length, drop-head")
         if q.ready:
             self._reap(q)  # a new head may have expired while it waited behind
@@ -489,9 +501,10 @@ class Simulation(ExpiryMixin, PublisherMixin, CommandsMixin):
                         break
                 tries -= 1
                 if not tries:
-                    ea = messages[ready[0]].expires_at
-                    if ea >= 0 and ea <= self.now:
-                        self._reap(q)  # it reached the head while nobody had room
+                    if self.timed:
+                        ea = messages[ready[0]].expires_at
+                        if ea >= 0 and ea <= self.now:
+                            self._reap(q)  # it reached the head while nobody had room
                     return
                 idx += 1
                 if idx == n:
@@ -499,10 +512,11 @@ class Simulation(ExpiryMixin, PublisherMixin, CommandsMixin):
             idx += 1
             q.rr = 0 if idx == n else idx
             m = messages[ready.popleft()]
-            ea = m.expires_at
-            if ea >= 0 and ea <= self.now:
-                self._expire(m, q)  # an expired message is never delivered (RabbitMQ ttl)
-                continue
+            if self.timed:
+                ea = m.expires_at
+                if ea >= 0 and ea <= self.now:
+                    self._expire(m, q)  # an expired message is never delivered (RabbitMQ ttl)
+                    continue
             if limit and m.deliveries >= limit:
                 self._dead_letter(m, q, "delivery limit")
                 continue
@@ -583,7 +597,10 @@ class Simulation(ExpiryMixin, PublisherMixin, CommandsMixin):
         if poison or (fr and self.rng.random() < fr):
             self._work_failed(r, m, mid, tag, held_now, poison)
         else:
-            self._effect(m, mid, r)
+            if m is not None and not m.effects:
+                m.effects = 1  # the first effect: nothing to count (``_effect`` does the rest)
+            else:
+                self._effect(m, mid, r)
             if r.crash_rate and self.rng.random() < r.crash_rate:
                 self._kill(r, "crashed after the work, before the ack", crashed=True)
                 return
@@ -670,8 +687,6 @@ class Simulation(ExpiryMixin, PublisherMixin, CommandsMixin):
         q = self.queues[m.queue]
         q.acked += 1
         q.wait_sum += lat
-        q.left += 1
-        q.left_sum += lat
         if m.seq < q.max_acked_seq:
             c["out_of_order"] += 1
             metrics.out_of_order += 1

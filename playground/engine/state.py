@@ -37,7 +37,12 @@ _PLAIN = (
 )
 
 # Added after schema version 1 was first saved: a run saved without them loads with these.
-_PLAIN_DEFAULTS = {"step_target": None, "publish_waiting": 0}
+_PLAIN_DEFAULTS = {
+    "step_target": None,
+    "publish_waiting": 0,
+    "load_sampling": False,
+    "timed": False,
+}
 
 
 def sim_to_dict(sim):
@@ -97,6 +102,9 @@ def sim_from_dict(cls, d):
     sim.window = list(d["window"])
     sim.command_log = [[t, dict(c)] for t, c in d["command_log"]]
     sim.goal = dict(d["goal"]) if d["goal"] is not None else None
+    # A run saved before ``timed`` existed may use time limits already.
+    sim._note_timed()
+    sim.timed = sim.timed or any(m.expires_at >= 0 for m in sim.messages.values())
     return sim
 
 

@@ -210,7 +210,7 @@ def test_a_run_saved_before_backpressure_existed_loads_with_the_defaults():
     data = json.loads(sim.to_json())
     for q in data["queues"]:
         for key in ("own", "offered", "accepted", "refused", "shed", "acked",
-                    "wait_sum", "left", "left_sum", "samples"):  # fmt: skip
+                    "wait_sum", "shed_sum", "samples"):  # fmt: skip
             del q[key]
     for key in ("publish_retries", "publish_gave_up"):
         del data["counters"][key]
