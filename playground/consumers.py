@@ -1,12 +1,16 @@
 """The playground's WebSocket consumer: thin. Frames go to the LiveSession, HTML comes back.
 
-One consumer per open playground. It owns one timer task (cancelled on disconnect), saves
-the simulation every few seconds and on disconnect, and sends the full view on every
-(re)connect so a client that missed updates re-syncs from the authoritative state.
+One consumer per open playground. It owns one timer task (cancelled on disconnect) and
+sends the full view on every (re)connect so a client that missed updates re-syncs from the
+authoritative state. Every accepted command is written to the run's journal before the page
+is told it is done (``playground.journal``), with a clock mark every few seconds; a snapshot
+is stored every few seconds while the run changes and on every way out.
 
 One tab at a time runs a given run live. A consumer that opens a run another socket holds
-asks that one (over the channel layer) to save and step aside first, so no tab overwrites
-what another did; the tab that stepped aside says so and offers to continue there.
+asks that one (over the channel layer) to save and step aside first, then takes the run with
+one conditional UPDATE; every write it makes is fenced on still holding the run, so no tab
+overwrites what another did. The tab that stepped aside says so and offers to continue there.
+Frames that arrive while the run is still being taken over or loaded wait, in order.
 """
 
 from __future__ import annotations
@@ -21,13 +25,16 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from playground import experiment_runs, frames, runs
+from playground import experiment_runs, frames, journal, runs
 from playground.catalog import scenario_names
 from playground.live import ExperimentSession, LiveSession
 
 logger = logging.getLogger(__name__)
 FRAME_FAILED = "Something went wrong handling that; nothing was changed. Please try again."
-SAVE_INTERVAL = 10.0  # seconds between saves while the simulation changes (and on disconnect)
+SAVE_INTERVAL = 10.0  # seconds between snapshots while the simulation changes (and on leaving)
+MARK_INTERVAL = 2.0  # seconds between two clock marks (simulated time reached) while it runs
+RETRY_INTERVAL = 1.0  # seconds before a failed write of commands is tried again
+EARLY_FRAMES = 16  # frames kept while the run is still loading (the command burst)
 HANDOVER_WAIT = 1.0  # seconds to wait for another tab to save and step aside
 CLOSE_NOT_FOUND = 4404  # unknown scenario or run, or no learner: the client does not retry
 CLOSE_GONE = 4410  # the learner reset their progress: this run no longer exists
@@ -39,6 +46,11 @@ HANDOVER_UNSENT = (
     "between servers are paused). It continues here from its last save."
 )
 STILL_CONNECTING = "Still connecting to the simulation: nothing was changed. Try again in a moment."
+NOT_STORED = (
+    "Not saved yet: the server could not store that just now. It keeps trying, and says "
+    "so here once it is stored."
+)
+STORED_AGAIN = "Saved: everything you did is stored again."
 SESSION_LEARNER_KEY = "learner_id"
 
 
@@ -59,13 +71,21 @@ class PlaygroundConsumer(NotFoundConsumer):
     session: LiveSession | None = None
     task: asyncio.Task | None = None
     learner_id = None
+    run_id: int | None = None
+    loaded = False  # the run is loaded: frames are handled (before that they wait, in order)
+    persisted = 0  # command-log entries known to be stored (journal or snapshot)
+    marked = 0.0  # simulated time of the last stored clock mark
+    marked_at = 0.0  # when (monotonic) that mark was stored
+    retry_at = 0.0  # after a failed write: when to try again
+    told_unsaved = False  # the page was told something is not stored yet
 
     async def __call__(self, scope, receive, send):
         try:
             await super().__call__(scope, receive, send)
-        finally:  # however the connection ended, its clock must not outlive it
+        finally:  # however the connection ended (a layer failure, a kill by the server too)
             if self.task is not None and not self.task.done():
-                self.task.cancel()
+                self.task.cancel()  # its clock must not outlive it
+            await self.leave()
 
     async def dispatch(self, message: dict) -> None:
         try:
@@ -77,9 +97,7 @@ class PlaygroundConsumer(NotFoundConsumer):
             # clock and save here, or the run would tick (and be overwritten) with no owner.
             with contextlib.suppress(Exception):
                 await self.stop_clock()
-                if self.session is not None:
-                    await self.save(release=True)
-            self.session = None
+            await self.leave()
             raise
 
     async def connect(self) -> None:
@@ -97,6 +115,8 @@ class PlaygroundConsumer(NotFoundConsumer):
 
     async def accept_and_start(self, holder: str) -> None:
         self.handed_over = asyncio.Event()
+        self.turn = asyncio.Lock()  # one frame or tick at a time, each stored before it is sent
+        self.early: list[str | None] = []
         await self.accept()
         self.task = asyncio.create_task(self.start(holder))
 
@@ -125,7 +145,13 @@ class PlaygroundConsumer(NotFoundConsumer):
                 with contextlib.suppress(TimeoutError):  # that tab is gone: its last save stands
                     await asyncio.wait_for(self.handed_over.wait(), HANDOVER_WAIT)
         try:
-            found = await self.load()
+            found = await self.load(holder)
+        except journal.Fenced:  # another tab took it live first: that one runs it
+            await self.step_aside()
+            return
+        except journal.RunGone:
+            await self.gone()
+            return
         except Exception:  # the database failed us: the client retries after a pause
             logger.exception("loading a playground run failed")
             await self.close(code=CLOSE_FAILED)
@@ -133,10 +159,17 @@ class PlaygroundConsumer(NotFoundConsumer):
         if not found:
             await self.close(code=CLOSE_NOT_FOUND)  # accepted already: the code reaches the page
             return
-        await self.send_all(self.session.full())
-        if unsent:  # the other tab could not be asked: what it saved last is what loaded
-            await self.send_all([self.session.notice(HANDOVER_UNSENT, kind="info")])
-        await self.run_clock()
+        self.persisted = len(self.session.sim.command_log)
+        self.marked, self.marked_at = self.session.sim.now, time.monotonic()
+        async with self.turn:
+            self.loaded = True
+            await self.send_all(self.session.full())
+            if unsent:  # the other tab could not be asked: what it saved last is what loaded
+                await self.send_all([self.session.notice(HANDOVER_UNSENT, kind="info")])
+            while self.early and self.session is not None:  # what the learner did meanwhile
+                await self.handle_frame(self.early.pop(0))
+        if self.session is not None:
+            await self.run_clock()
 
     def layer_outage(self) -> bool:
         """Whether the channel layer (Redis) is out: see config/channel_layer.py."""
@@ -155,9 +188,9 @@ class PlaygroundConsumer(NotFoundConsumer):
             return False
         return True
 
-    async def load(self) -> bool:
-        sim = await database_sync_to_async(runs.run_load)(
-            learner_id=self.learner_id, scenario=self.scenario, holder=self.channel_name
+    async def load(self, holder: str) -> bool:
+        self.run_id, sim = await database_sync_to_async(runs.run_open)(
+            learner_id=self.learner_id, scenario=self.scenario, owner=self.channel_name, seen=holder
         )
         self.session = LiveSession(self.scenario, sim)
         return True
@@ -167,12 +200,17 @@ class PlaygroundConsumer(NotFoundConsumer):
         self.session = None
         await self.close(code=CLOSE_GONE)
 
+    async def step_aside(self) -> None:
+        """Another socket runs this run live now: stop, write nothing more, say so."""
+        if asyncio.current_task() is not self.task:
+            await self.stop_clock()
+        self.session = None
+        await self.close(code=CLOSE_ELSEWHERE)
+
     async def run_takeover(self, event: dict) -> None:
         """Another tab opened this run: save it, hand it over, and step aside."""
         await self.stop_clock()
-        if self.session is not None:
-            await self.save(release=True)
-            self.session = None
+        await self.leave()
         await self.layer_send(event["reply_to"], {"type": "run.handed_over"})  # else it waits
         await self.close(code=CLOSE_ELSEWHERE)
 
@@ -184,8 +222,24 @@ class PlaygroundConsumer(NotFoundConsumer):
         try:
             await self.stop_clock()
         finally:
-            if self.session is not None:
-                await self.save(release=True)
+            await self.leave()
+
+    async def leave(self) -> None:
+        """Snapshot the run and free it for the next socket (every way out comes here).
+
+        Nothing acknowledged depends on it (the journal holds every such command): it makes
+        the next load quicker and frees the run at once. A failure is logged, never raised.
+        """
+        if self.session is None:
+            return
+        try:
+            await self.save(release=True)
+        except (journal.Fenced, journal.RunGone):
+            pass  # another socket runs it, or it is gone: nothing of ours to keep
+        except Exception:
+            logger.exception("saving a playground run on the way out failed (its journal stands)")
+        finally:
+            self.session = None
 
     async def stop_clock(self) -> None:
         if self.task is not None:
@@ -195,23 +249,61 @@ class PlaygroundConsumer(NotFoundConsumer):
             self.task = None
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.session is None:
-            await self.send_all([LiveSession.notice(STILL_CONNECTING)])
+        if self.task is None:  # refused, or never started: nothing to apply frames to
             return
+        if not self.loaded:  # still taking the run over or loading it: keep the frame
+            if self.session is None and len(self.early) < EARLY_FRAMES:
+                self.early.append(text_data)
+            else:
+                await self.send_all([LiveSession.notice(STILL_CONNECTING)])
+            return
+        async with self.turn:
+            if self.session is not None:
+                await self.handle_frame(text_data)
+
+    async def handle_frame(self, text_data: str | None) -> None:
+        """One frame: apply it, store what it changed, and only then say it is done."""
         try:
             outcome = self.session.handle(text_data)
         except Exception:  # a bug must not take the run down: say so, change nothing more
             logger.exception("playground frame failed")
             await self.send_all([self.session.notice(FRAME_FAILED)])
             return
-        await self.send_all(outcome.fragments)
+        try:
+            stored = await self.persist()
+        except journal.Fenced:
+            await self.step_aside()
+            return
+        except journal.RunGone:
+            await self.gone()
+            return
+        fragments = list(outcome.fragments)
+        if outcome.ack is not None:
+            fragments.append(outcome.ack if stored else self.unsaved_notice())
+        elif not stored:
+            fragments.append(self.unsaved_notice())
+        await self.send_all(fragments)
         if outcome.effect == "reset":
-            sim = await database_sync_to_async(runs.run_reset)(
-                learner_id=self.learner_id, scenario=self.scenario
-            )
+            try:
+                sim = await database_sync_to_async(runs.run_reset)(
+                    run_id=self.run_id, owner=self.channel_name, scenario=self.scenario
+                )
+            except journal.Fenced:
+                await self.step_aside()
+                return
+            except journal.RunGone:
+                await self.gone()
+                return
+            self.persisted = len(sim.command_log)
+            self.marked = sim.now
             await self.send_all(self.session.replace(sim))
         elif outcome.effect == "share":
-            if not await self.save():
+            try:
+                await self.save()
+            except journal.Fenced:
+                await self.step_aside()
+                return
+            except journal.RunGone:
                 await self.gone()
                 return
             session = self.scope.get("session")
@@ -226,38 +318,107 @@ class PlaygroundConsumer(NotFoundConsumer):
                 return
             await self.send_all(self.session.shared(slug))
 
+    def unsaved_notice(self) -> str:
+        self.told_unsaved = True
+        return self.session.notice(NOT_STORED)
+
+    async def persist(self, *, force: bool = True) -> bool:
+        """Store the commands not stored yet, with the clock mark (one small transaction).
+
+        True when everything is stored. False when the write failed: it is retried at a
+        later tick (and before the next acknowledgement). Raises ``journal.Fenced`` (another
+        socket runs the run now) and ``journal.RunGone``.
+        """
+        sim = self.session.sim
+        start = self.persisted
+        entries = sim.command_log[start:]
+        now = time.monotonic()
+        if not entries:
+            if not force and (sim.now == self.marked or now - self.marked_at < MARK_INTERVAL):
+                return True
+            if sim.now == self.marked:
+                return True
+        if not force and now < self.retry_at:
+            return False
+        try:
+            await self.append(start=start, entries=entries, reached=sim.now)
+        except (journal.Fenced, journal.RunGone):
+            raise
+        except Exception:
+            logger.exception("storing a playground command failed; it is retried")
+            self.retry_at = now + RETRY_INTERVAL
+            return False
+        self.persisted = start + len(entries)
+        self.marked, self.marked_at = sim.now, now
+        return True
+
+    async def append(self, *, start: int, entries: list, reached: float) -> None:
+        await database_sync_to_async(runs.run_append)(
+            run_id=self.run_id,
+            owner=self.channel_name,
+            start=start,
+            entries=entries,
+            reached=reached,
+        )
+
     async def run_clock(self) -> None:
         last = time.monotonic()
         last_save = last
         while True:
             await asyncio.sleep(self.session.next_interval())  # longer while the run is heavy
-            now = time.monotonic()
-            try:
-                await self.send_all(self.session.tick(now - last))
-                await self.send_all(self.session.layer_state(self.layer_outage()))
-            except Exception:  # the socket closed under us: disconnect() saves the run
-                return
-            last = now
-            if now - last_save >= SAVE_INTERVAL and self.session.dirty:
-                last_save = now
-                try:
-                    kept = await self.save()
-                except Exception:  # keep the clock going; the next save tries again
-                    logger.exception("saving a playground run failed")
-                    self.session.dirty = True
-                    continue
-                if not kept:
+            async with self.turn:
+                if self.session is None:
+                    return
+                now = time.monotonic()
+                fragments = self.session.tick(now - last)
+                fragments += self.session.layer_state(self.layer_outage())
+                last = now
+                try:  # what the tick logged itself (an experiment's pause), and the clock mark
+                    stored = await self.persist(force=False)
+                except journal.Fenced:
+                    await self.step_aside()
+                    return
+                except journal.RunGone:
                     await self.gone()
                     return
+                if (
+                    stored
+                    and self.told_unsaved
+                    and self.persisted == len(self.session.sim.command_log)
+                ):
+                    self.told_unsaved = False
+                    fragments.append(self.session.notice(STORED_AGAIN, kind="ok"))
+                try:
+                    await self.send_all(fragments)
+                except Exception:  # the socket closed under us: disconnect() saves the run
+                    return
+                if self.session is None:
+                    return
+                if now - last_save >= SAVE_INTERVAL and self.session.dirty:
+                    last_save = now
+                    try:
+                        await self.save()
+                    except journal.Fenced:
+                        await self.step_aside()
+                        return
+                    except journal.RunGone:
+                        await self.gone()
+                        return
+                    except Exception:  # the journal holds every command; the next save retries
+                        logger.exception("saving a playground run failed")
+                        self.session.dirty = True
 
-    async def save(self, *, release: bool = False) -> bool:
-        """Save the run; False if it no longer exists (the learner reset their progress)."""
-        self.session.dirty = False
-        return await database_sync_to_async(runs.run_save)(
-            learner_id=self.learner_id,
-            scenario=self.scenario,
-            sim=self.session.sim,
-            release=self.channel_name if release else "",
+    async def save(self, *, release: bool = False) -> None:
+        """Snapshot the run (fenced); raises journal.Fenced or journal.RunGone."""
+        session = self.session
+        session.dirty = False
+        await self.store_snapshot(release=release)
+        self.persisted = len(session.sim.command_log)
+        self.marked, self.marked_at = session.sim.now, time.monotonic()
+
+    async def store_snapshot(self, *, release: bool) -> None:
+        await database_sync_to_async(runs.run_snapshot)(
+            run_id=self.run_id, owner=self.channel_name, sim=self.session.sim, release=release
         )
 
     async def send_all(self, fragments: list[str]) -> None:
@@ -283,9 +444,9 @@ class ExperimentConsumer(PlaygroundConsumer):
             return
         await self.accept_and_start(holder)
 
-    async def load(self) -> bool:
-        loaded = await database_sync_to_async(experiment_runs.experiment_load)(
-            learner_id=self.learner_id, run_id=self.run_id, holder=self.channel_name
+    async def load(self, holder: str) -> bool:
+        loaded = await database_sync_to_async(experiment_runs.experiment_open)(
+            learner_id=self.learner_id, run_id=self.run_id, owner=self.channel_name, seen=holder
         )
         if loaded is None:
             return False
@@ -296,17 +457,33 @@ class ExperimentConsumer(PlaygroundConsumer):
         await super().send_all(fragments)
         if self.session is not None and self.session.newly_decided:
             session = self.session
-            run = await database_sync_to_async(experiment_runs.experiment_record)(
-                run_id=self.run_id, exp=session.exp, sim=session.sim, result=session.result
-            )
+            try:
+                run = await database_sync_to_async(experiment_runs.experiment_record)(
+                    run_id=self.run_id,
+                    exp=session.exp,
+                    sim=session.sim,
+                    result=session.result,
+                    owner=self.channel_name,
+                )
+            except journal.Fenced:
+                await self.step_aside()
+                return
             if run is None:
                 await self.gone()
                 return
             session.run = run
             await super().send_all(session.render_changed(force_keys=("experiment",)))
 
-    async def save(self, *, release: bool = False) -> bool:
-        self.session.dirty = False
-        return await database_sync_to_async(experiment_runs.experiment_save_state)(
-            run_id=self.run_id, sim=self.session.sim, release=self.channel_name if release else ""
+    async def append(self, *, start: int, entries: list, reached: float) -> None:
+        await database_sync_to_async(experiment_runs.experiment_append)(
+            run_id=self.run_id,
+            owner=self.channel_name,
+            start=start,
+            entries=entries,
+            reached=reached,
+        )
+
+    async def store_snapshot(self, *, release: bool) -> None:
+        await database_sync_to_async(experiment_runs.experiment_save_state)(
+            run_id=self.run_id, owner=self.channel_name, sim=self.session.sim, release=release
         )

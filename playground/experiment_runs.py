@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.utils import timezone
 
 from lessons.models import Learner
+from playground import journal
 from playground.engine import Simulation
 from playground.engine import experiments as X
 from playground.models import ExperimentRun
@@ -58,58 +60,71 @@ def experiment_holder(*, learner_id, run_id: int) -> str | None:
     return rows.values_list("live_channel", flat=True).first()
 
 
-def experiment_load(*, learner_id, run_id: int, holder: str = ""):
-    """(experiment, run, live simulation) for the learner's own run, or None.
-
-    ``holder``: the channel that runs it live from now on (see ``experiment_holder``).
-    """
-    run = experiment_run_get(learner_id=learner_id, run_id=run_id)
-    if run is None:
-        return None
-    if holder:
-        ExperimentRun.objects.filter(pk=run.pk).update(live_channel=holder)
+def _loaded(run: ExperimentRun, *, owner: str | None = None):
+    """(experiment, run, simulation as it stands: snapshot, journal, clock mark), or None."""
     try:
         exp = X.get_experiment(run.experiment)
-        sim = (
-            Simulation.from_dict(run.state)
-            if run.state
-            else X.build_simulation(exp, run.seed, variation=run.variation)
-        )
+        if not run.state:
+            return exp, run, X.build_simulation(exp, run.seed, variation=run.variation)
+        sim = Simulation.from_dict(run.state)
     except (X.ExperimentError, KeyError, TypeError, ValueError):
         return None
-    return exp, run, sim
+    return exp, run, journal.restore(ExperimentRun, run, sim, owner=owner)
 
 
-def experiment_save_state(*, run_id: int, sim, release: str = "") -> bool:
-    """Save the live simulation; ``release`` clears the live channel if it still holds it.
+def experiment_load(*, learner_id, run_id: int):
+    """(experiment, run, live simulation) for the learner's own run, or None. Read only:
+    the socket takes it live with ``experiment_open``."""
+    run = experiment_run_get(learner_id=learner_id, run_id=run_id)
+    return None if run is None else _loaded(run)
 
-    False if the run no longer exists (the learner reset their progress).
-    """
-    saved = ExperimentRun.objects.filter(pk=run_id).update(state=sim.to_dict())
-    if release:
-        ExperimentRun.objects.filter(pk=run_id, live_channel=release).update(live_channel="")
-    return bool(saved)
+
+def experiment_open(*, learner_id, run_id: int, owner: str, seen: str = ""):
+    """Take the learner's own run live for the socket ``owner`` and load it, as ``run_open``
+    does for a playground run. None if it is not theirs; raises ``journal.Fenced``."""
+    if experiment_run_get(learner_id=learner_id, run_id=run_id) is None:
+        return None
+    if not journal.claim(ExperimentRun, run_id, owner, seen):
+        raise journal.Fenced
+    run = experiment_run_get(learner_id=learner_id, run_id=run_id)
+    return None if run is None else _loaded(run, owner=owner)
+
+
+def experiment_append(*, run_id: int, owner: str, start: int, entries: list, reached: float):
+    """Journal accepted commands (and the clock mark) before the page is told they are done."""
+    journal.append(ExperimentRun, run_id, owner, start=start, entries=entries, reached=reached)
+
+
+def experiment_save_state(*, run_id: int, owner: str, sim, release: bool = False) -> None:
+    """Snapshot the live run (fenced on ``owner``); ``release`` frees it for the next socket."""
+    journal.snapshot(ExperimentRun, run_id, owner, sim, release=release)
 
 
 def experiment_record(
-    *, run_id: int, exp: X.Experiment, sim, result: X.Result
+    *, run_id: int, exp: X.Experiment, sim, result: X.Result, owner: str | None = None
 ) -> ExperimentRun | None:
     """Store the engine's answer beside the prediction (once; later calls change nothing).
 
-    None if the run no longer exists (the learner reset their progress).
+    None if the run no longer exists (the learner reset their progress). ``owner``: the live
+    socket recording it, fenced like its other writes.
     """
-    run = ExperimentRun.objects.filter(pk=run_id).first()
-    if run is None:
-        return None
-    if run.decided_at is not None:
-        return run
-    run.state = sim.to_dict()
-    run.result = str(result.value)
-    run.result_text = result.display
-    run.explanation = X.explain(exp, result)
-    run.correct = X.is_correct(exp, run.prediction, result)
-    run.decided_at = timezone.now()
-    run.save()
+    with transaction.atomic():
+        run = ExperimentRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None:
+            return None
+        if owner is not None and run.live_channel != owner:
+            raise journal.Fenced
+        if run.decided_at is not None:
+            return run
+        run.state = sim.to_dict()
+        run.reached = sim.now
+        run.result = str(result.value)
+        run.result_text = result.display
+        run.explanation = X.explain(exp, result)
+        run.correct = X.is_correct(exp, run.prediction, result)
+        run.decided_at = timezone.now()
+        run.save()
+        journal.snapshot_taken(ExperimentRun, run.pk, run.state)
     return run
 
 

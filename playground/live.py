@@ -54,6 +54,8 @@ class Outcome:
 
     fragments: list[str] = field(default_factory=list)
     effect: str | None = None  # "reset" or "share": needs the database
+    # The "done" notice of an accepted command: sent only once the command is stored.
+    ack: str | None = None
 
 
 @dataclass
@@ -388,10 +390,8 @@ class LiveSession:
         # Throttle by cost: a command that set off many events costs more than one token.
         self.tokens -= (self.sim.event_seq - events) / EVENTS_PER_TOKEN
         self.dirty = True
-        out = self.render_changed()
         message = result.get("message")
-        out.append(self.notice(message or "", kind="ok"))
-        return Outcome(out)
+        return Outcome(self.render_changed(), ack=self.notice(message or "", kind="ok"))
 
     def refusal(self, request: Request) -> str | None:
         """Why this page does not take ``request`` at all (None: it does)."""

@@ -14,6 +14,9 @@ class PlaygroundRun(models.Model):
     # The channel of the socket (browser tab) running this simulation live, if any: a second
     # tab asks that one to save and step aside before it loads the run.
     live_channel = models.CharField(max_length=200, blank=True, default="")
+    # Simulated time the live run had reached at its last clock mark (every few seconds, and
+    # with every journalled command): a load advances the snapshot plus journal to it.
+    reached = models.FloatField(default=0.0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -53,6 +56,7 @@ class ExperimentRun(models.Model):
     variation = models.BooleanField(default=False)  # the "change one knob" re-run
     state = models.JSONField(null=True, blank=True)  # the live simulation, saved like a run
     live_channel = models.CharField(max_length=200, blank=True, default="")  # as PlaygroundRun
+    reached = models.FloatField(default=0.0)  # as PlaygroundRun
     result = models.CharField(max_length=40, blank=True)  # the engine's answer once decided
     result_text = models.CharField(max_length=200, blank=True)
     explanation = models.TextField(blank=True)
@@ -66,3 +70,40 @@ class ExperimentRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.experiment} run {self.pk}"
+
+
+class RunCommand(models.Model):
+    """One accepted command of a live run, written before the page is told it is done.
+
+    ``index`` is its position in the simulation's command log. A run's state is its last
+    snapshot (``state``, which holds the log up to its own length) plus these rows beyond it,
+    replayed exactly (the engine is deterministic); rows a snapshot holds may be deleted.
+    """
+
+    playground_run = models.ForeignKey(
+        PlaygroundRun, null=True, blank=True, on_delete=models.CASCADE, related_name="journal"
+    )
+    experiment_run = models.ForeignKey(
+        ExperimentRun, null=True, blank=True, on_delete=models.CASCADE, related_name="journal"
+    )
+    index = models.PositiveIntegerField()
+    at = models.FloatField()  # simulated time the command was applied at
+    command = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["playground_run", "index"], name="one_command_per_slot"
+            ),
+            models.UniqueConstraint(
+                fields=["experiment_run", "index"], name="one_experiment_command_per_slot"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(playground_run__isnull=True)
+                ^ models.Q(experiment_run__isnull=True),
+                name="command_of_one_run",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"command {self.index} of {self.playground_run_id or self.experiment_run_id}"

@@ -8,9 +8,11 @@ import time
 from importlib import import_module
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from lessons.models import Learner
+from playground import journal
 from playground.engine import Simulation
 from playground.models import PlaygroundRun, SharedRun
 
@@ -42,58 +44,102 @@ def run_holder(*, learner_id, scenario: str) -> str:
     return row.values_list("live_channel", flat=True).first() or ""
 
 
-def run_load(*, learner_id, scenario: str, holder: str = "") -> Simulation:
-    """The learner's saved simulation of this scenario, or a fresh one (saved at once).
+def _restored(row: PlaygroundRun, *, owner: str | None = None) -> Simulation:
+    """The run as it stands: its snapshot, the journal beyond it, its clock mark."""
+    try:
+        sim = Simulation.from_dict(row.state)
+    except (KeyError, TypeError, ValueError):
+        # A state from an older schema (or garbage): start the scenario afresh.
+        sim = fresh_run(row.scenario, new_seed())
+        journal.replace(PlaygroundRun, row.pk, sim, owner=owner)
+        return sim
+    return journal.restore(PlaygroundRun, row, sim, owner=owner)
 
-    ``holder``: the channel that runs it live from now on (see ``run_holder``).
+
+def run_load(*, learner_id, scenario: str) -> Simulation:
+    """The learner's simulation of this scenario as it stands, or a fresh one (saved at once).
+
+    Read only (the page's first render): the socket takes it live with ``run_open``.
+    """
+    row = PlaygroundRun.objects.filter(learner_id=learner_id, scenario=scenario).first()
+    if row is not None:
+        return _restored(row)
+    sim = fresh_run(scenario, new_seed())
+    with transaction.atomic():
+        PlaygroundRun.objects.get_or_create(
+            learner_id=learner_id, scenario=scenario, defaults={"state": sim.to_dict()}
+        )
+    return sim
+
+
+def run_open(*, learner_id, scenario: str, owner: str, seen: str = "") -> tuple[int, Simulation]:
+    """Take the learner's run live for the socket ``owner`` and load it: (run id, simulation).
+
+    ``seen``: the holder the socket found (``run_holder``) and asked to step aside; the run
+    is taken only if it is free or still held by that one. Raises ``journal.Fenced`` if
+    another socket took it first, ``journal.RunGone`` if the learner no longer exists.
+    """
+    row = PlaygroundRun.objects.filter(learner_id=learner_id, scenario=scenario).first()
+    if row is None:
+        if not Learner.objects.filter(pk=learner_id).exists():
+            raise journal.RunGone
+        sim = fresh_run(scenario, new_seed())
+        try:
+            with transaction.atomic():
+                row = PlaygroundRun.objects.create(
+                    learner_id=learner_id,
+                    scenario=scenario,
+                    state=sim.to_dict(),
+                    live_channel=owner,
+                )
+        except IntegrityError:  # another socket made it at the same instant: it runs it
+            raise journal.Fenced from None
+        return row.pk, sim
+    if not journal.claim(PlaygroundRun, row.pk, owner, seen):
+        raise journal.Fenced
+    row.refresh_from_db()
+    return row.pk, _restored(row, owner=owner)
+
+
+def run_append(*, run_id: int, owner: str, start: int, entries: list, reached: float) -> None:
+    """Journal accepted commands (and the clock mark) before the page is told they are done."""
+    journal.append(PlaygroundRun, run_id, owner, start=start, entries=entries, reached=reached)
+
+
+def run_snapshot(*, run_id: int, owner: str, sim: Simulation, release: bool = False) -> None:
+    """Snapshot the live run (fenced on ``owner``); ``release`` frees it for the next socket."""
+    journal.snapshot(PlaygroundRun, run_id, owner, sim, release=release, updated_at=timezone.now())
+
+
+def run_reset(*, run_id: int, owner: str, scenario: str, seed: int | None = None) -> Simulation:
+    """Start the scenario again from the beginning, with a new seed unless one is given.
+
+    The fresh state and the emptied journal are one transaction, so no old command returns.
+    """
+    sim = fresh_run(scenario, new_seed() if seed is None else seed)
+    journal.replace(PlaygroundRun, run_id, sim, owner=owner)
+    return sim
+
+
+def run_save(*, learner_id, scenario: str, sim: Simulation) -> bool:
+    """Make ``sim`` the learner's run of that scenario, whole (a share opened, a test's
+    setup): the journal is emptied and a socket running the old run is fenced out.
+
+    False if the learner no longer exists (they reset their progress).
     """
     row = PlaygroundRun.objects.filter(learner_id=learner_id, scenario=scenario).first()
     if row is not None:
         try:
-            sim = Simulation.from_dict(row.state)
-        except (KeyError, TypeError, ValueError):
-            pass  # a state from an older schema: start the scenario afresh
-        else:
-            if holder:
-                PlaygroundRun.objects.filter(pk=row.pk).update(live_channel=holder)
-            return sim
-    sim = fresh_run(scenario, new_seed())
-    run_save(learner_id=learner_id, scenario=scenario, sim=sim, holder=holder)
-    return sim
-
-
-def run_save(
-    *, learner_id, scenario: str, sim: Simulation, holder: str | None = None, release: str = ""
-) -> bool:
-    """Write the simulation's whole state (one UPDATE; the row is made on first load).
-
-    ``holder`` sets the live channel; ``release`` clears it if that channel still holds it.
-    False if the learner no longer exists (they reset their progress).
-    """
-    state = sim.to_dict()
-    fields = {"state": state, "updated_at": timezone.now()}
-    if holder is not None:
-        fields["live_channel"] = holder
-    rows = PlaygroundRun.objects.filter(learner_id=learner_id, scenario=scenario)
-    updated = rows.update(**fields)
-    if not updated:
-        if not Learner.objects.filter(pk=learner_id).exists():
-            return False  # the learner reset their progress: nothing to save into
-        PlaygroundRun.objects.update_or_create(
-            learner_id=learner_id,
-            scenario=scenario,
-            defaults={"state": state, "live_channel": holder or ""},
-        )
-    if release:
-        rows.filter(live_channel=release).update(live_channel="")
+            journal.replace(PlaygroundRun, row.pk, sim)
+        except journal.RunGone:
+            return False
+        return True
+    if not Learner.objects.filter(pk=learner_id).exists():
+        return False
+    PlaygroundRun.objects.update_or_create(
+        learner_id=learner_id, scenario=scenario, defaults={"state": sim.to_dict()}
+    )
     return True
-
-
-def run_reset(*, learner_id, scenario: str, seed: int | None = None) -> Simulation:
-    """Start the scenario again from the beginning, with a new seed unless one is given."""
-    sim = fresh_run(scenario, new_seed() if seed is None else seed)
-    run_save(learner_id=learner_id, scenario=scenario, sim=sim)
-    return sim
 
 
 class ShareRefused(Exception):

@@ -61,7 +61,7 @@
     var code = event.detail && event.detail.event ? event.detail.event.code : 0;
     if (code === 4409) {  // the server handed this run to another tab: it does not retry
       elsewhere = true;
-      setConn("elsewhere", "This run is now live in another tab (saved, nothing lost). ");
+      setConn("elsewhere", "This run is now live in another tab, with every change you made here. ");
       var text = document.querySelector("#pg-conn .conn-text");
       if (text) {
         var again = document.createElement("a");
@@ -81,7 +81,7 @@
       setConn("closed", "The server hit an error with this run (it was logged): trying again in a moment…");
       return;
     }
-    setConn("closed", "Disconnected: reconnecting… (your run is saved)");
+    setConn("closed", "Disconnected: reconnecting… (every change you make is saved as you make it)");
   });
 
   function notify(text) {
