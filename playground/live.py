@@ -68,8 +68,11 @@ FRAGMENTS = (
     Fragment("clock", "playground/_clock.html"),
     Fragment("playctl", "playground/_playctl.html"),
     Fragment("sender", "playground/_sender.html"),
+    Fragment("producer", "playground/_producer.html"),
     Fragment("sync", "playground/_sync.html"),
     Fragment("queues", "playground/_queues.html"),
+    Fragment("rnodes", "playground/_rnodes.html"),
+    Fragment("done", "playground/_done.html"),
     Fragment("receivers", "playground/_receivers.html"),
     Fragment("dlq", "playground/_dlq.html"),
     Fragment("broker", "playground/_broker.html"),
@@ -86,7 +89,11 @@ class LiveSession:
 
     def __init__(self, scenario: str, sim: Simulation, *, clock=time.monotonic) -> None:
         self.scenario = scenario
-        self.info = load_scenario(scenario).summary()
+        setup = load_scenario(scenario)
+        self.info = setup.summary()
+        # Where the sync lane is not the point (it makes no calls by itself), the stage draws
+        # it as a slim strip: the comparison stays one click away.
+        self.sync_strip = not (setup.sync and (setup.sync.get("rate") or setup.sync.get("mirror")))
         self.clock = clock
         self.sim = sim
         self.story_id: int | None = None
@@ -130,15 +137,19 @@ class LiveSession:
         view = sim.view(series=False, events=0)
         many_queues = len(view["queues"]) > 1
         receivers = [P.receiver_context(r, many_queues) for r in view["receivers"]]
+        by_id = {r["id"]: r for r in receivers}
         queues = [
             {
-                **q,
-                "ready": [P.card(c) for c in q["ready"]],
-                "delayed": [P.card(c) for c in q["delayed"]],
+                **P.queue_context(q),
                 "load": P.load_context(q["load"]) if self.info["load_readouts"] else None,
             }
             for q in view["queues"]
         ]
+        done = self._cached(
+            "done",
+            (seq, view["counters"]["acked"]),
+            lambda: P.done_context(sim.events_since(seq - VIEW_EVENTS), view["counters"]["acked"]),
+        )
         story = self._cached(
             "story",
             (self.story_id, seq),
@@ -173,23 +184,35 @@ class LiveSession:
                 # subscribed, or the queues' buttons can subscribe one again.
                 "offered": many_queues or any(q["bound"] for q in view["queues"]),
             },
-            "sync": {"sync": P.sync_context(view["sync"])},
-            "queues": {"queues": queues, "many": len(queues) > 1, "interactive": True},
+            "producer": {
+                "rate": f"{view['sender']['rate']:g}",
+                "sending": view["sender"]["rate"] > 0,
+                "sent": view["counters"]["published"],
+            },
+            "sync": {
+                "sync": P.sync_context(
+                    view["sync"], by_id.get(view["sync"]["target"]), strip=self.sync_strip
+                )
+            },
+            "queues": {"queues": queues, "many": many_queues, "interactive": True},
+            # The receivers on the stage, grouped by queue (each one's live state is its own
+            # fragment, rlive:<id>, inside this container).
+            "rnodes": {
+                "groups": [
+                    {"queue": q["name"], "receivers": [by_id[r] for r in q["consumers"]]}
+                    for q in view["queues"]
+                ],
+                "many": many_queues,
+                "interactive": True,
+            },
+            **{f"rlive:{r['id']}": {"r": r} for r in receivers},
+            "done": done,
             "receivers": {
                 "receivers": receivers,
                 "queues": [q["name"] for q in view["queues"]],
                 "interactive": True,
             },
-            **{f"rlive:{r['id']}": {"r": r} for r in receivers},
-            "dlq": {
-                "queues": [
-                    {"name": q["name"], "dlq": q["dlq"], "dlq_count": q["dlq_count"]}
-                    for q in queues
-                ],
-                "total": sum(q["dlq_count"] for q in queues),
-                "knobs": view["knobs"],
-                "interactive": True,
-            },
+            "dlq": P.dlq_context(view["queues"], view["knobs"], True),
             "broker": {"knobs": view["knobs"], "profile": view["profile"], "profiles": PROFILES},
             "counters": {
                 "counters": P.counters_context(view),
@@ -225,6 +248,8 @@ class LiveSession:
         return {
             "info": self.info,
             "pieces": pieces,
+            "sync_strip": self.sync_strip,
+            "queue_rows": len(self.sim.queues),
             "profile": self.sim.view(False, 0)["profile"],
             "speed": contexts["clock"]["speed"],
         }
@@ -243,12 +268,12 @@ class LiveSession:
         for key, ctx in contexts.items():
             signature = _signature(key, ctx)
             if key.startswith("rlive:") and container_sent:
-                self.sent[key] = signature  # already inside the receivers container
+                self.sent[key] = signature  # already inside the stage's receivers container
                 continue
             if not force and key not in force_keys and self.sent.get(key) == signature:
                 continue
             self.sent[key] = signature
-            container_sent = container_sent or key == "receivers"
+            container_sent = container_sent or key == "rnodes"
             out.append(render_to_string(_template(key), {**ctx, "oob": True}))
         return out
 
@@ -475,6 +500,10 @@ def _signature(key: str, ctx: dict):
             ctx["queues"],
             [tuple(r[k] for k in RECEIVER_CONTROL_FIELDS) for r in ctx["receivers"]],
         )
+    if key == "rnodes":  # the container: which receivers, where, up or down (not their work)
+        return ctx["interactive"], [
+            (g["queue"], [(r["id"], r["alive"]) for r in g["receivers"]]) for g in ctx["groups"]
+        ]
     return ctx
 
 
@@ -482,7 +511,10 @@ class ExperimentSession(LiveSession):
     """An experiment's embedded live run: the same engine and fragments, fewer of them, and
     a clock that stops exactly when the experiment's question is decided."""
 
-    SHOWN = ("clock", "sync", "queues", "receivers", "dlq", "counters", "experiment")
+    SHOWN = (
+        *("clock", "sync", "producer", "queues", "rnodes", "done", "dlq"),
+        *("counters", "experiment"),
+    )
     LOG_SHOWN = False
 
     def __init__(self, exp, run, sim: Simulation, **kw) -> None:
@@ -529,8 +561,9 @@ class ExperimentSession(LiveSession):
     def contexts(self) -> dict[str, dict]:
         contexts = super().contexts()
         contexts["experiment"] = experiment_status(self.exp, self.run, self.result, live=True)
-        for key in ("queues", "receivers", "dlq"):
+        for key in ("queues", "receivers", "rnodes", "dlq"):
             contexts[key]["interactive"] = False  # no knobs mid-experiment
+        contexts["sync"]["sync"]["interactive"] = False
         return contexts
 
     @property

@@ -276,6 +276,14 @@ def chart_context(series: dict | None, width: int = 300, height: int = 80) -> di
     }
 
 
+# How many tokens the stage draws in each place; the rest is a count ("+12 more").
+HEAD_TOKENS = 6  # the head of a queue
+DELAYED_TOKENS = 4  # waiting out a retry delay
+HELD_TOKENS = 3  # held by a receiver
+DONE_TOKENS = 4  # just acknowledged
+DLQ_TOKENS = 3  # in the dead-letter queue (each with its Redrive)
+
+
 def card(c: dict, now: float | None = None) -> dict:
     out = dict(c)
     if "countdown" in c:
@@ -283,8 +291,23 @@ def card(c: dict, now: float | None = None) -> dict:
     return out
 
 
+def queue_context(q: dict) -> dict:
+    """One queue on the stage: its head tokens and a count, never a wall of them."""
+    ready = [card(c) for c in q["ready"][:HEAD_TOKENS]]
+    delayed = [card(c) for c in q["delayed"][:DELAYED_TOKENS]]
+    return {
+        **q,
+        "ready": ready,
+        "ready_more": q["depth"] - len(ready),
+        "delayed": delayed,
+        "delayed_more": q["delayed_count"] - len(delayed),
+    }
+
+
 def receiver_context(r: dict, many_queues: bool = False) -> dict:
     out = dict(r)
+    out["held_cards"] = r["held_cards"][:HELD_TOKENS]
+    out["held_more"] = r["held_count"] - len(out["held_cards"])
     out["many_queues"] = many_queues
     out["progress_pct"] = percent(r["progress"])
     out["mean_time_text"] = f"{r['mean_time']:g}"
@@ -293,8 +316,17 @@ def receiver_context(r: dict, many_queues: bool = False) -> dict:
     return out
 
 
-def sync_context(s: dict) -> dict:
+def sync_context(s: dict, target: dict | None = None, *, strip: bool = False) -> dict:
+    """The sync lane: the caller, and the *same* receiver the async lane shows (``target``,
+    None if it was removed), so a receiver that is down is down in both lanes at once."""
     out = dict(s)
+    out["strip"] = strip
+    out["interactive"] = True
+    out["target_found"] = target is not None
+    out["target_alive"] = target is not None and target["alive"]
+    out["target_working"] = target is not None and target["status"] == "working"
+    recent = s.get("recent") or []
+    out["last_outcome"] = recent[-1]["outcome"] if recent else None
     call = s.get("call")
     out["waiting"] = call is not None
     if call:
@@ -307,6 +339,38 @@ def sync_context(s: dict) -> dict:
         for c in reversed(s.get("recent", [])[-8:])
     ]
     return out
+
+
+def done_context(events: list[dict], acked: int) -> dict:
+    """The acknowledged area: how many, and the last few messages that got there (from the
+    log's ``acked`` events, newest last)."""
+    recent = []
+    for e in reversed(events):
+        if e["kind"] == "acked" and e["message"] is not None:
+            recent.append({"id": e["message"], "receiver": e["receiver"]})
+            if len(recent) == DONE_TOKENS:
+                break
+    recent.reverse()
+    return {"acked": acked, "recent": recent}
+
+
+def dlq_context(queues: list[dict], knobs: dict, interactive: bool) -> dict:
+    """The dead-letter area: the first few dead letters (each with its Redrive) and a count."""
+    shown = []
+    for q in queues:
+        for c in q["dlq"]:
+            if len(shown) == DLQ_TOKENS:
+                break
+            shown.append({**c, "queue": q["name"]})
+    total = sum(q["dlq_count"] for q in queues)
+    return {
+        "dead": shown,
+        "more": total - len(shown),
+        "total": total,
+        "many": len(queues) > 1,
+        "knobs": knobs,
+        "interactive": interactive,
+    }
 
 
 def counters_context(view: dict) -> list[dict]:

@@ -75,5 +75,6 @@ LATENCY_SAMPLES_KEPT = 1_000
 # View
 VIEW_CARDS_PER_QUEUE = 50
 VIEW_DLQ_ENTRIES = 50
+VIEW_HELD_CARDS = 4  # cards of what a receiver holds (the stage draws a few, then a count)
 VIEW_RECENT_EVENTS = 30
 VIEW_SYNC_CALLS = 20

@@ -83,6 +83,7 @@ def _receiver_view(sim, r):
         "working_on": working_on,
         "progress": progress,
         "held": held,
+        "held_cards": [_card(sim.messages[mid]) for mid in held[: L.VIEW_HELD_CARDS]],
         "held_count": len(r.held),
         "buffered": len(r.work),
         **r.settings(),  # every setting of spec.RECEIVER_SETTINGS, by name

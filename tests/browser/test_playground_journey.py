@@ -129,7 +129,7 @@ def test_receiver_down_sync_caller_fails_while_async_queue_grows_then_drains(pag
     expect(page.locator("#pg-sender")).to_contain_text("now 0)")
 
     press(page, "#btn-life-r1")
-    expect(page.locator("#receiver-live-r1")).to_contain_text("Dead")
+    expect(page.locator("#receiver-live-r1")).to_contain_text("Down")
     expect(page.locator("#btn-life-r1")).to_have_text("Revive r1")
     expect(page.locator("#btn-life-r1")).to_be_focused()  # focus survives the Kill/Revive flip
     sent_before = number(counter(page, "Sent"))
@@ -155,7 +155,7 @@ def test_receiver_down_sync_caller_fails_while_async_queue_grows_then_drains(pag
     acked_before = number(counter(page, "Acknowledged"))
     press(page, "#btn-life-r1")
     expect(page.locator("#btn-life-r1")).to_have_text("Kill r1")
-    expect(page.locator("#receiver-live-r1")).not_to_contain_text("Dead")
+    expect(page.locator("#receiver-live-r1")).not_to_contain_text("Down")
 
     # The backlog drains: every letter is acknowledged, nothing is left in the system.
     expect(counter(page, "In the system now")).to_have_text(ZERO, timeout=LIVE_TIMEOUT)
@@ -315,7 +315,7 @@ def test_message_text_is_shown_escaped_in_its_life_story(page: Page):
     expect(page.locator("#story-title")).to_be_focused()
     expect(page.locator("#story-title")).to_be_in_viewport()
     press(page, "#btn-close-story")
-    expect(page.locator(f"#msg-{message_id}")).to_be_focused()
+    expect(page.locator(f"#tok-{message_id}")).to_be_focused()
 
 
 def test_playground_pages_have_no_serious_accessibility_violations(page: Page):

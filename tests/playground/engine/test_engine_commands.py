@@ -70,7 +70,6 @@ REFUSED_HERE = [
     ({"action": "add_receiver", "queue": "nope"}, "no queue"),
     ({"action": "redrive", "message_id": 1}, "not in a dead-letter queue"),
     ({"action": "redrive", "all": True}, "empty"),
-    ({"action": "call"}, "no sync lane"),
     ({"action": "unbind_queue", "queue": "nope"}, "no queue"),
 ]
 
@@ -82,6 +81,16 @@ def test_command_that_does_not_fit_the_simulation_is_refused_and_changes_nothing
         sim.apply(data)
     assert words in str(err.value)
     assert state(sim) == before
+
+
+def test_a_call_without_a_sync_lane_is_refused_and_changes_nothing():
+    # Every shipped scenario has a sync lane now; a bare simulation has none.
+    bare = Simulation(1)
+    bare.add_queue("orders")
+    before = state(bare)
+    with pytest.raises(CommandError, match="no sync lane"):
+        bare.apply({"action": "call"})
+    assert state(bare) == before
 
 
 def test_killing_a_dead_receiver_is_refused(sim):
