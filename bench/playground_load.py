@@ -119,7 +119,8 @@ async def learner(port: int, cookie: str, seconds: float, warmup: float, out: li
         start = time.monotonic()
         end = start + warmup + seconds
         next_send = start + rng.random()
-        seq = 0
+        seq = 1
+        await ws.send(json.dumps({"action": "resume", "seq": seq}))  # a run opens paused: Play
         last = None
         alive = True
         while True:
