@@ -8,6 +8,7 @@ socket closed with 1011. Frames are now packed to fit (playground/frames.py).
 from __future__ import annotations
 
 import json
+import re
 
 from playground.frames import FRAME_BYTES, unpack
 from tests.reliability.harness import learner_cookie, open_socket, recv_until
@@ -37,7 +38,11 @@ async def test_a_fan_out_run_with_a_view_over_70_kb_loads_under_the_production_f
         assert max(len(f.encode()) for f in frames) <= FRAME_BYTES
         for part in ('id="pg-receivers"', 'id="pg-queues"', 'id="pg-counters"', 'id="pg-clock"'):
             assert view.count(part) == 1, part
-        assert view.count('class="msg-id"') >= 100  # every card of the full queues
+        # Every full queue as the stage draws it: its head tokens and a count of the rest.
+        ready = [int(n) for n in re.findall(r"(\d+) ready", view)]
+        more = [int(n) for n in re.findall(r"\+(\d+) more", view)]
+        assert len(ready) == 3 and min(ready) > 50 and view.count('id="tok-') >= 18
+        assert more == [n - 6 for n in ready]
         # A learner's "sync" asks for the whole view again: it arrives too, and the socket lives.
         await ws.send(json.dumps({"action": "sync", "seq": 1}))
         again = unpack(await _full_view(ws))
