@@ -25,6 +25,9 @@ def test_scenario_file_is_valid_and_runs_keeping_every_invariant(name):
     assert scenario.title and scenario.description and scenario.suggested_actions
     # A run opens paused: its one-line caption says what to watch once Play is pressed.
     assert scenario.watch.startswith("Watch") and len(scenario.watch) <= 160
+    # Every scenario offers the sync lane (the stage draws it, as a strip where it is not the
+    # point), so the core comparison is one click away everywhere.
+    assert scenario.sync is not None and scenario.sync.get("target")
     assert scenario.profile in PROFILES
     summary = scenario.summary()
     assert summary["profile"]["label"] and summary["profile"]["source"]
