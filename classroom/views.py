@@ -150,6 +150,21 @@ def dashboard(request: HttpRequest, classroom: Classroom, key: str) -> HttpRespo
     )
 
 
+LIVE_PARTS = {"roster": "roster_table", "answers": "spread"}
+
+
+@require_safe
+@_teacher_link
+def dashboard_part(request: HttpRequest, classroom: Classroom, key: str, part: str) -> HttpResponse:
+    """The roster or the spread alone: the class page fetches them again every few seconds."""
+    context = {"classroom": classroom, "key": key}
+    if part == "roster":
+        context["roster"] = roster(classroom=classroom)
+    else:
+        context["spreads"] = answer_spread(classroom=classroom)
+    return render(request, f"classroom/dashboard.html#{LIVE_PARTS[part]}", context)
+
+
 @require_safe
 @_teacher_link
 def join_qr(request: HttpRequest, classroom: Classroom, key: str) -> HttpResponse:

@@ -426,3 +426,20 @@ def test_every_page_leads_teachers_and_students_to_classes(client):
 def test_classroom_pages_answer_head_like_get(client, path):
     assert client.get(path).status_code == 200
     assert client.head(path).status_code == 200
+
+
+def test_the_roster_and_the_spread_refresh_themselves_as_partials(made):
+    page = Client().get(teacher_path(made.key)).content.decode()
+    for part in ["roster", "answers"]:
+        assert f'hx-get="/classroom/t/{made.key}/live/{part}/" hx-trigger="every 5s"' in page
+    ana = Client()
+    a_learner(ana)
+    join(ana, made.classroom.join_code, "Ana")
+    roster = Client().get(teacher_path(made.key, "live/roster/"))
+    assert roster.status_code == 200 and roster["Referrer-Policy"] == "no-referrer"
+    body = roster.content.decode()
+    assert body.lstrip().startswith('<section class="classroom-roster"') and "<html" not in body
+    assert "<bdi>Ana</bdi>" in body
+    answers = Client().get(teacher_path(made.key, "live/answers/")).content.decode()
+    assert answers.lstrip().startswith('<section class="classroom-spread"')
+    assert Client().get(f"/classroom/t/{'x' * 43}/live/roster/").status_code == 404
