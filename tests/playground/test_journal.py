@@ -203,3 +203,72 @@ async def test_a_connection_the_server_kills_still_saves_and_frees_the_run():
     assert row.live_channel == ""
     assert len(row.state["command_log"]) >= 2  # the pause and the burst are in the snapshot
     assert row.state["paused"] is True
+
+
+async def test_a_command_the_database_could_not_store_is_not_shown_as_done_and_is_retried(
+    monkeypatch,
+):
+    from playground import runs
+
+    real_append = runs.run_append
+    failures = []
+
+    def flaky_append(**kwargs):
+        if failures:
+            failures.pop()
+            raise RuntimeError("the database is out for a moment")
+        return real_append(**kwargs)
+
+    monkeypatch.setattr(runs, "run_append", flaky_append)
+    victims: list = []
+    started = _crash_when_cancelled(monkeypatch, victims)
+    _, cookie = await _learner_cookie()
+    comm = await _paused(cookie=cookie)
+    victims.append(started[0])
+    failures.append(1)  # the next write fails
+    await comm.send_to(text_data=json.dumps({"action": "burst", "n": "2"}))
+    first = html.unescape(await comm.receive_from(timeout=5))
+    assert "Not saved yet" in first and not _acked(first)  # not told "done"
+    later = ""
+    for _ in range(5):  # the clock retries it within about a second, and says so
+        later += html.unescape(await _drain(comm, limit=10, first=1.5))
+        if "Saved:" in later:
+            break
+    assert "Saved: everything you did is stored again." in later
+    await _kill(comm)
+
+    again, _, _ = await _connect(cookie=cookie)
+    assert _depth(await again.receive_from(timeout=5)) == 2  # stored by the retry
+    await again.disconnect()
+
+
+async def test_an_experiment_runs_pause_and_step_survive_a_crash(monkeypatch):
+    """The embedded experiment run is journalled too: its pause (a command) and its step (the
+    clock moved, kept as the clock mark stored with the step's result)."""
+    import re
+
+    from django.test import Client
+    from test_experiments_web import _connect as _connect_experiment
+    from test_experiments_web import _predicted_run, _until
+
+    from playground.consumers import ExperimentConsumer
+
+    victims: list = []
+    started = _crash_when_cancelled(monkeypatch, victims)
+    client = Client()
+    run = await _predicted_run(client, "3", htmx=True)
+    comm, connected = await _connect_experiment(client, run.pk)
+    assert connected
+    await comm.send_to(text_data=json.dumps({"action": "pause"}))
+    await _until(comm, r"Paused.*pg-notice")
+    victims.extend(c for c in started if isinstance(c, ExperimentConsumer))
+    await comm.send_to(text_data=json.dumps({"action": "step", "dt": "1.5"}))
+    stepped = await _until(comm, r"pg-notice")
+    at = re.findall(r"Simulated time</span> <strong>([\d.]+) s", stepped)[-1]
+    await _kill(comm)
+
+    again, _ = await _connect_experiment(client, run.pk)
+    view = await _until(again, r"Simulated time")
+    assert "Paused" in view
+    assert re.findall(r"Simulated time</span> <strong>([\d.]+) s", view)[0] == at
+    await again.disconnect()
